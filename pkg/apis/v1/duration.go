@@ -1,0 +1,67 @@
+package v1
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Never is the NillableDuration value that disables a timer (expiry, consolidation).
+const Never = "Never"
+
+// NillableDuration is a duration that may also be "Never". It serialises as a string: "720h", "30m", "Never".
+//
+// +kubebuilder:validation:Type=string
+// +kubebuilder:validation:MaxLength=32
+// +kubebuilder:validation:XValidation:rule="self == 'Never' || self.matches('^([0-9]+(s|m|h))+$')",message="must be a duration of whole seconds, minutes or hours such as 30s, 15m or 720h, or 'Never'"
+type NillableDuration struct {
+	// Duration is nil when the value is "Never".
+	Duration *time.Duration `json:"-"`
+}
+
+// MustParseNillableDuration parses s and panics on error. It exists for tests and constant defaults only.
+func MustParseNillableDuration(s string) NillableDuration {
+	var d NillableDuration
+	if err := d.UnmarshalJSON([]byte(fmt.Sprintf("%q", s))); err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// NewNillableDuration returns a NillableDuration holding d.
+func NewNillableDuration(d time.Duration) NillableDuration { return NillableDuration{Duration: &d} }
+
+// IsNever reports whether the duration is "Never".
+func (d NillableDuration) IsNever() bool { return d.Duration == nil }
+
+// String returns the canonical form, "Never" or a Go duration string.
+func (d NillableDuration) String() string {
+	if d.Duration == nil {
+		return Never
+	}
+	return d.Duration.String()
+}
+
+// UnmarshalJSON accepts a JSON string holding "Never" or a Go duration.
+func (d *NillableDuration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string: %w", err)
+	}
+	if s == Never {
+		d.Duration = nil
+		return nil
+	}
+	parsed, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("parsing duration %q: %w", s, err)
+	}
+	d.Duration = &parsed
+	return nil
+}
+
+// MarshalJSON writes the canonical string form.
+func (d NillableDuration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// ToUnstructured lets the structured-merge-diff and unstructured converters see a string, not a struct.
+func (d NillableDuration) ToUnstructured() interface{} { return d.String() }
