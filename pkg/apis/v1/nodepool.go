@@ -17,8 +17,8 @@ type NodePoolSpec struct {
 	Disruption Disruption `json:"disruption"`
 	// Limits cap the total resources of the pool's nodes (cpu, memory, nvidia.com/gpu, nodes, ...). The
 	// provisioner launches nothing that would cross a limit.
-	// +kubebuilder:validation:MaxProperties=32
-	// +kubebuilder:validation:XValidation:rule="self.all(k, !quantity(string(self[k])).isLessThan(quantity('0')))",message="limits must not be negative; omit a resource to leave it unlimited"
+	// +kubebuilder:validation:MaxProperties=24
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !string(self[k]).startsWith('-'))",message="limits must not be negative; omit a resource to leave it unlimited"
 	// +optional
 	Limits corev1.ResourceList `json:"limits,omitempty"`
 	// Weight orders pools for the provisioner: among pools that can run a pod, the heaviest is tried first.
@@ -42,11 +42,10 @@ type ObjectMeta struct {
 	// capacity type, aws.stevedore.dev/instance-*) may not be set here: constrain them with requirements.
 	// +kubebuilder:validation:MaxProperties=100
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))",messageExpression="'label key \"' + self.filter(k, !k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))[0] + '\" is not a qualified name: use an optional DNS prefix and \"/\", then up to 63 letters, digits, \"-\", \"_\" or \".\"'"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].matches('^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$'))",message="label values must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.contains('/') || k.split('/')[0].matches('^(.+[.])?(node|node-restriction)[.]kubernetes[.]io$') || !k.split('/')[0].matches('^(.+[.])?(kubernetes[.]io|k8s[.]io|stevedore[.]dev)$'))",messageExpression="'label \"' + self.filter(k, k.contains('/') && !k.split('/')[0].matches('^(.+[.])?(node|node-restriction)[.]kubernetes[.]io$') && k.split('/')[0].matches('^(.+[.])?(kubernetes[.]io|k8s[.]io|stevedore[.]dev)$'))[0] + '\" is in a restricted domain (kubernetes.io, k8s.io, stevedore.dev); only node.kubernetes.io and node-restriction.kubernetes.io labels may be set'"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k in ['node.kubernetes.io/instance-type', 'node.kubernetes.io/windows-build']))",message="node.kubernetes.io/instance-type and node.kubernetes.io/windows-build come from the instance; constrain them in spec.template.spec.requirements instead"
 	// +optional
-	Labels map[string]string `json:"labels,omitempty"`
+	Labels map[string]LabelValue `json:"labels,omitempty"`
 	// Annotations for the nodes.
 	// +kubebuilder:validation:MaxProperties=100
 	// +optional
@@ -58,26 +57,22 @@ type ObjectMeta struct {
 type NodeClaimTemplateSpec struct {
 	// Taints every node of the pool carries; only pods that tolerate them land there.
 	// +kubebuilder:validation:MaxItems=50
-	// +kubebuilder:validation:XValidation:rule="self.all(t, t.effect in ['NoSchedule', 'PreferNoSchedule', 'NoExecute'])",message="taint effect must be one of NoSchedule, PreferNoSchedule or NoExecute"
-	// +kubebuilder:validation:XValidation:rule="self.all(t, t.key.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))",message="taint key must be a qualified name such as example.com/dedicated"
 	// +kubebuilder:validation:XValidation:rule="self.all(t, self.exists_one(u, u.key == t.key && u.effect == t.effect))",message="each taint key and effect pair may appear only once"
 	// +listType=atomic
 	// +optional
-	Taints []corev1.Taint `json:"taints,omitempty"`
+	Taints []Taint `json:"taints,omitempty"`
 	// StartupTaints are placed on nodes at boot and removed by another agent once it is ready; pods need not
 	// tolerate them.
 	// +kubebuilder:validation:MaxItems=50
-	// +kubebuilder:validation:XValidation:rule="self.all(t, t.effect in ['NoSchedule', 'PreferNoSchedule', 'NoExecute'])",message="taint effect must be one of NoSchedule, PreferNoSchedule or NoExecute"
-	// +kubebuilder:validation:XValidation:rule="self.all(t, t.key.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))",message="taint key must be a qualified name such as example.com/dedicated"
 	// +kubebuilder:validation:XValidation:rule="self.all(t, self.exists_one(u, u.key == t.key && u.effect == t.effect))",message="each startup taint key and effect pair may appear only once"
 	// +listType=atomic
 	// +optional
-	StartupTaints []corev1.Taint `json:"startupTaints,omitempty"`
+	StartupTaints []Taint `json:"startupTaints,omitempty"`
 	// Requirements constrain the instances the pool may launch: instance types, families, zones, capacity
 	// types, architectures, or any custom label key (which then becomes a label on the node).
 	// +kubebuilder:validation:MaxItems=100
-	// +kubebuilder:validation:XValidation:rule="self.all(r, r.key in ['topology.kubernetes.io/zone', 'topology.kubernetes.io/region', 'node.kubernetes.io/instance-type', 'kubernetes.io/arch', 'kubernetes.io/os', 'node.kubernetes.io/windows-build', 'stevedore.dev/capacity-type'] || r.key.startsWith('aws.stevedore.dev/instance-') || !r.key.contains('/') || r.key.split('/')[0].matches('^(.+[.])?(node|node-restriction)[.]kubernetes[.]io$') || !r.key.split('/')[0].matches('^(.+[.])?(kubernetes[.]io|k8s[.]io|stevedore[.]dev)$'))",messageExpression="'requirement key \"' + self.filter(r, !(r.key in ['topology.kubernetes.io/zone', 'topology.kubernetes.io/region', 'node.kubernetes.io/instance-type', 'kubernetes.io/arch', 'kubernetes.io/os', 'node.kubernetes.io/windows-build', 'stevedore.dev/capacity-type'] || r.key.startsWith('aws.stevedore.dev/instance-') || !r.key.contains('/') || r.key.split('/')[0].matches('^(.+[.])?(node|node-restriction)[.]kubernetes[.]io$') || !r.key.split('/')[0].matches('^(.+[.])?(kubernetes[.]io|k8s[.]io|stevedore[.]dev)$')))[0].key + '\" is restricted; allowed are the well-known keys (zone, region, instance-type, arch, os, stevedore.dev/capacity-type, aws.stevedore.dev/instance-*) and keys outside kubernetes.io, k8s.io and stevedore.dev'"
-	// +kubebuilder:validation:XValidation:rule="self.all(r, r.key != 'stevedore.dev/capacity-type' || r.operator != 'In' || r.values.all(v, v in ['on-demand', 'spot', 'reserved']))",message="stevedore.dev/capacity-type values must be on-demand, spot or reserved"
+	// +kubebuilder:validation:items:XValidation:rule="self.key in ['topology.kubernetes.io/zone', 'topology.kubernetes.io/region', 'node.kubernetes.io/instance-type', 'kubernetes.io/arch', 'kubernetes.io/os', 'node.kubernetes.io/windows-build', 'stevedore.dev/capacity-type'] || self.key.startsWith('aws.stevedore.dev/instance-') || !self.key.contains('/') || self.key.split('/')[0].matches('^(.+[.])?(node|node-restriction)[.]kubernetes[.]io$') || !self.key.split('/')[0].matches('^(.+[.])?(kubernetes[.]io|k8s[.]io|stevedore[.]dev)$')",messageExpression="'requirement key \"' + self.key + '\" is restricted; allowed are the well-known keys (zone, region, instance-type, arch, os, stevedore.dev/capacity-type, aws.stevedore.dev/instance-*) and keys outside kubernetes.io, k8s.io and stevedore.dev'",fieldPath=".key"
+	// +kubebuilder:validation:items:XValidation:rule="self.key != 'stevedore.dev/capacity-type' || self.operator != 'In' || self.values.all(v, v in ['on-demand', 'spot', 'reserved'])",message="stevedore.dev/capacity-type values must be on-demand, spot or reserved",fieldPath=".values"
 	// +listType=atomic
 	// +optional
 	Requirements []NodeSelectorRequirementWithMinValues `json:"requirements,omitempty"`
@@ -88,6 +83,8 @@ type NodeClaimTemplateSpec struct {
 	NodeClassRef *NodeClassReference `json:"nodeClassRef"`
 	// TerminationGracePeriod bounds how long a draining node waits for pods that block eviction before they
 	// are deleted anyway. Unset means wait for ever.
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(s|m|h))+$')",message="must be a duration of whole seconds, minutes or hours such as 30s, 15m or 48h"
 	// +optional
 	TerminationGracePeriod *metav1.Duration `json:"terminationGracePeriod,omitempty"`
@@ -95,7 +92,7 @@ type NodeClaimTemplateSpec struct {
 	// keeps AMIs and kernels fresh.
 	// +kubebuilder:default="720h"
 	// +optional
-	ExpireAfter NillableDuration `json:"expireAfter,omitempty"`
+	ExpireAfter NillableDuration `json:"expireAfter,omitzero"`
 }
 
 // ConsolidationPolicy says which nodes consolidation may remove.
@@ -165,6 +162,8 @@ type Budget struct {
 	// +optional
 	Schedule *string `json:"schedule,omitempty"`
 	// Duration is how long the budget stays active after each scheduled start.
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(s|m|h))+$')",message="must be a duration of whole seconds, minutes or hours such as 30m or 8h"
 	// +optional
 	Duration *metav1.Duration `json:"duration,omitempty"`
@@ -220,3 +219,10 @@ type NodePoolList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []NodePool `json:"items"`
 }
+
+// LabelValue is the value of a node label: at most 63 letters, digits, '-', '_' or '.', starting and ending
+// with a letter or digit, or empty.
+//
+// +kubebuilder:validation:MaxLength=63
+// +kubebuilder:validation:XValidation:rule="self.matches('^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$')",message="label values must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+type LabelValue string

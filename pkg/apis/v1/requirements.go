@@ -9,10 +9,10 @@ import (
 // (for spot capacity, say) instead of collapsing onto the single cheapest type.
 //
 // +kubebuilder:validation:XValidation:rule="self.key.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$')",message="key must be a qualified label name: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",fieldPath=".key"
-// +kubebuilder:validation:XValidation:rule="self.operator in ['In', 'NotIn'] ? size(self.values) > 0 : true",message="operators In and NotIn need at least one value",fieldPath=".values"
-// +kubebuilder:validation:XValidation:rule="self.operator in ['Exists', 'DoesNotExist'] ? size(self.values) == 0 : true",message="operators Exists and DoesNotExist take no values; remove values",fieldPath=".values"
-// +kubebuilder:validation:XValidation:rule="self.operator in ['Gt', 'Lt'] ? (size(self.values) == 1 && self.values[0].matches('^[0-9]+$')) : true",message="operators Gt and Lt take exactly one value, a non-negative integer such as '4'",fieldPath=".values"
-// +kubebuilder:validation:XValidation:rule="has(self.minValues) && self.operator == 'In' ? self.minValues <= size(self.values) : true",message="minValues must not exceed the number of values listed for operator In",fieldPath=".minValues"
+// +kubebuilder:validation:XValidation:rule="self.operator in ['In', 'NotIn'] ? has(self.values) && size(self.values) > 0 : true",message="operators In and NotIn need at least one value",fieldPath=".values"
+// +kubebuilder:validation:XValidation:rule="self.operator in ['Exists', 'DoesNotExist'] ? !has(self.values) || size(self.values) == 0 : true",message="operators Exists and DoesNotExist take no values; remove values",fieldPath=".values"
+// +kubebuilder:validation:XValidation:rule="self.operator in ['Gt', 'Lt'] ? has(self.values) && size(self.values) == 1 && self.values[0].matches('^[0-9]+$') : true",message="operators Gt and Lt take exactly one value, a non-negative integer such as '4'",fieldPath=".values"
+// +kubebuilder:validation:XValidation:rule="has(self.minValues) && self.operator == 'In' ? has(self.values) && self.minValues <= size(self.values) : true",message="minValues must not exceed the number of values listed for operator In",fieldPath=".minValues"
 type NodeSelectorRequirementWithMinValues struct {
 	// Key is the label key the requirement applies to, e.g. node.kubernetes.io/instance-type.
 	// +kubebuilder:validation:MinLength=1

@@ -226,7 +226,9 @@ type BlockDeviceMapping struct {
 // +kubebuilder:validation:XValidation:rule="has(self.iops) ? self.volumeType in ['gp3', 'io1', 'io2'] : true",message="iops can only be set on gp3, io1 and io2 volumes"
 type BlockDevice struct {
 	// VolumeSize, from 1Gi to 64Ti.
-	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).compareTo(quantity('1Gi')) >= 0 && quantity(string(self)).compareTo(quantity('64Ti')) <= 0",message="volumeSize must be between 1Gi and 64Ti, e.g. 100Gi"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="isQuantity(self) && quantity(self).compareTo(quantity('1Gi')) >= 0 && quantity(self).compareTo(quantity('64Ti')) <= 0",message="volumeSize must be between 1Gi and 64Ti, e.g. 100Gi"
 	// +optional
 	VolumeSize *resource.Quantity `json:"volumeSize,omitempty"`
 	// VolumeType: gp3 (default), gp2, io1, io2, sc1, st1 or standard.
@@ -315,33 +317,28 @@ type KubeletConfiguration struct {
 	// SystemReserved is held back for OS daemons: cpu, memory, ephemeral-storage, pid.
 	// +kubebuilder:validation:MaxProperties=4
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k in ['cpu', 'memory', 'ephemeral-storage', 'pid'])",message="systemReserved keys must be cpu, memory, ephemeral-storage or pid"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, isQuantity(self[k]) && !quantity(self[k]).isLessThan(quantity('0')))",message="systemReserved values must be non-negative quantities such as 100m or 512Mi"
 	// +optional
-	SystemReserved map[string]string `json:"systemReserved,omitempty"`
+	SystemReserved map[string]ReservedQuantity `json:"systemReserved,omitempty"`
 	// KubeReserved is held back for the kubelet and container runtime; it replaces Stevedore's per-type
 	// defaults for the keys it sets.
 	// +kubebuilder:validation:MaxProperties=4
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k in ['cpu', 'memory', 'ephemeral-storage', 'pid'])",message="kubeReserved keys must be cpu, memory, ephemeral-storage or pid"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, isQuantity(self[k]) && !quantity(self[k]).isLessThan(quantity('0')))",message="kubeReserved values must be non-negative quantities such as 100m or 512Mi"
 	// +optional
-	KubeReserved map[string]string `json:"kubeReserved,omitempty"`
+	KubeReserved map[string]ReservedQuantity `json:"kubeReserved,omitempty"`
 	// EvictionHard thresholds, as a quantity (memory.available: 500Mi) or a percentage (nodefs.available: 10%).
 	// +kubebuilder:validation:MaxProperties=6
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k in ['memory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'imagefs.inodesFree', 'pid.available'])",message="evictionHard keys must be memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree or pid.available"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].matches('^(100|[0-9]{1,2}([.][0-9]+)?)%$') || (isQuantity(self[k]) && !quantity(self[k]).isLessThan(quantity('0'))))",message="evictionHard values must be a quantity such as 500Mi or a percentage such as 10%"
 	// +optional
-	EvictionHard map[string]string `json:"evictionHard,omitempty"`
+	EvictionHard map[string]EvictionThreshold `json:"evictionHard,omitempty"`
 	// EvictionSoft thresholds; each needs a grace period.
 	// +kubebuilder:validation:MaxProperties=6
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k in ['memory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'imagefs.inodesFree', 'pid.available'])",message="evictionSoft keys must be memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree or pid.available"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].matches('^(100|[0-9]{1,2}([.][0-9]+)?)%$') || (isQuantity(self[k]) && !quantity(self[k]).isLessThan(quantity('0'))))",message="evictionSoft values must be a quantity such as 500Mi or a percentage such as 10%"
 	// +optional
-	EvictionSoft map[string]string `json:"evictionSoft,omitempty"`
+	EvictionSoft map[string]EvictionThreshold `json:"evictionSoft,omitempty"`
 	// EvictionSoftGracePeriod is how long each soft threshold must hold before pods are evicted.
 	// +kubebuilder:validation:MaxProperties=6
-	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].matches('^([0-9]+(s|m|h))+$'))",message="evictionSoftGracePeriod values must be durations such as 30s or 2m"
 	// +optional
-	EvictionSoftGracePeriod map[string]metav1.Duration `json:"evictionSoftGracePeriod,omitempty"`
+	EvictionSoftGracePeriod map[string]GracePeriod `json:"evictionSoftGracePeriod,omitempty"`
 	// EvictionMaxPodGracePeriod caps the termination grace period of pods evicted on a soft threshold, in
 	// seconds.
 	// +kubebuilder:validation:Minimum=0
@@ -454,3 +451,21 @@ type EC2NodeClassList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []EC2NodeClass `json:"items"`
 }
+
+// ReservedQuantity is an amount of a resource held back from pods, such as 100m (cpu) or 512Mi (memory).
+//
+// +kubebuilder:validation:MaxLength=32
+// +kubebuilder:validation:XValidation:rule="isQuantity(self) && !quantity(self).isLessThan(quantity('0'))",message="must be a non-negative quantity such as 100m or 512Mi"
+type ReservedQuantity string
+
+// EvictionThreshold is a kubelet eviction threshold: a quantity such as 500Mi or a percentage such as 10%.
+//
+// +kubebuilder:validation:MaxLength=32
+// +kubebuilder:validation:XValidation:rule="self.matches('^((100|[0-9]{1,2}([.][0-9]+)?)%|[0-9]+([.][0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?)$')",message="must be a quantity such as 500Mi or a percentage from 0% to 100% such as 10%"
+type EvictionThreshold string
+
+// GracePeriod is a kubelet grace period of whole seconds, minutes or hours, such as 30s or 2m.
+//
+// +kubebuilder:validation:MaxLength=32
+// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(s|m|h))+$')",message="must be a duration such as 30s or 2m"
+type GracePeriod string

@@ -343,35 +343,35 @@ func (in *KubeletConfiguration) DeepCopyInto(out *KubeletConfiguration) {
 	}
 	if in.SystemReserved != nil {
 		in, out := &in.SystemReserved, &out.SystemReserved
-		*out = make(map[string]string, len(*in))
+		*out = make(map[string]ReservedQuantity, len(*in))
 		for key, val := range *in {
 			(*out)[key] = val
 		}
 	}
 	if in.KubeReserved != nil {
 		in, out := &in.KubeReserved, &out.KubeReserved
-		*out = make(map[string]string, len(*in))
+		*out = make(map[string]ReservedQuantity, len(*in))
 		for key, val := range *in {
 			(*out)[key] = val
 		}
 	}
 	if in.EvictionHard != nil {
 		in, out := &in.EvictionHard, &out.EvictionHard
-		*out = make(map[string]string, len(*in))
+		*out = make(map[string]EvictionThreshold, len(*in))
 		for key, val := range *in {
 			(*out)[key] = val
 		}
 	}
 	if in.EvictionSoft != nil {
 		in, out := &in.EvictionSoft, &out.EvictionSoft
-		*out = make(map[string]string, len(*in))
+		*out = make(map[string]EvictionThreshold, len(*in))
 		for key, val := range *in {
 			(*out)[key] = val
 		}
 	}
 	if in.EvictionSoftGracePeriod != nil {
 		in, out := &in.EvictionSoftGracePeriod, &out.EvictionSoftGracePeriod
-		*out = make(map[string]metav1.Duration, len(*in))
+		*out = make(map[string]GracePeriod, len(*in))
 		for key, val := range *in {
 			(*out)[key] = val
 		}
