@@ -42,9 +42,9 @@ func TestNodePoolRequirements(t *testing.T) {
 		{name: "minValues at least 1", patch: req(`{"key":"aws.stevedore.dev/instance-family","operator":"Exists","minValues":0}`),
 			reject: []string{"spec.template.spec.requirements[0].minValues", "should be greater than or equal to 1"}},
 		{name: "restricted stevedore.dev key", patch: req(`{"key":"stevedore.dev/nodepool","operator":"In","values":["other"]}`),
-			reject: []string{"spec.template.spec.requirements", `requirement key "stevedore.dev/nodepool" is restricted`}},
+			reject: []string{"spec.template.spec.requirements", `requirement key "stevedore.dev/nodepool" is restricted; allowed are the well-known keys`}},
 		{name: "restricted kubernetes.io key", patch: req(`{"key":"kubernetes.io/hostname","operator":"In","values":["node-1"]}`),
-			reject: []string{"spec.template.spec.requirements", `requirement key "kubernetes.io/hostname" is restricted`}},
+			reject: []string{"spec.template.spec.requirements", `requirement key "kubernetes.io/hostname" is restricted; allowed are the well-known keys`}},
 		{name: "node.kubernetes.io keys are allowed", patch: req(`{"key":"node.kubernetes.io/role","operator":"In","values":["web"]}`)},
 		{name: "capacity type values", patch: req(`{"key":"stevedore.dev/capacity-type","operator":"In","values":["spot","preemptible"]}`),
 			reject: []string{"spec.template.spec.requirements", "stevedore.dev/capacity-type values must be on-demand, spot or reserved"}},
@@ -172,7 +172,8 @@ func TestNodePoolDefaults(t *testing.T) {
 func TestNodePoolUpdates(t *testing.T) {
 	runUpdateCases(t, test.NodePool("default"), []celCase{
 		{name: "nodeClassRef name may change", patch: `{"spec":{"template":{"spec":{"nodeClassRef":{"name":"other"}}}}}`},
-		{name: "nodeClassRef group is immutable", patch: `{"spec":{"template":{"spec":{"nodeClassRef":{"group":"example.com"}}}}}`,
-			reject: []string{"spec.template.spec.nodeClassRef", "group must be aws.stevedore.dev"}},
+		// group and kind admit one value each, so they can never change (which would orphan the pool's nodes).
+		{name: "nodeClassRef group cannot change", patch: `{"spec":{"template":{"spec":{"nodeClassRef":{"group":"example.com"}}}}}`,
+			reject: []string{"spec.template.spec.nodeClassRef.group", "group must be aws.stevedore.dev"}},
 	})
 }

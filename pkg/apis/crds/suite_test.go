@@ -3,25 +3,109 @@ package crds_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
+	"github.com/stevedore-dev/stevedore/pkg/apis/crds"
 	"github.com/stevedore-dev/stevedore/pkg/test"
 )
 
 var env *test.Environment
 
-func TestMain(m *testing.M) { os.Exit(test.Run(m, &env)) }
+func TestMain(m *testing.M) {
+	code := test.Run(m, &env)
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" {
+		code = checkEveryRuleProven()
+	}
+	os.Exit(code)
+}
+
+// proven collects the rejection fragments the cases asserted, to check that every CEL rule was exercised.
+var proven struct {
+	sync.Mutex
+	fragments []string
+}
+
+func recordProven(fragments []string) {
+	proven.Lock()
+	defer proven.Unlock()
+	proven.fragments = append(proven.fragments, fragments...)
+}
+
+// checkEveryRuleProven fails the package when a CEL rule in the CRDs has no rejection case: every rule's
+// message (or, for a messageExpression, its longest literal) must appear in some asserted rejection.
+func checkEveryRuleProven() int {
+	defs, err := crds.CRDs()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	missing := 0
+	for _, crd := range defs {
+		for _, version := range crd.Spec.Versions {
+			walkRules(version.Schema.OpenAPIV3Schema, func(rule apiextensionsv1.ValidationRule) {
+				want := rule.Message
+				if rule.MessageExpression != "" {
+					want = longestLiteral(rule.MessageExpression)
+				}
+				for _, f := range proven.fragments {
+					if len(f) >= 10 && (strings.Contains(want, f) || strings.Contains(f, want[:min(len(want), 20)])) {
+						return
+					}
+				}
+				missing++
+				fmt.Fprintf(os.Stderr, "%s: no test case rejects an object with rule %q (message %q)\n", crd.Name, rule.Rule, want)
+			})
+		}
+	}
+	if missing > 0 {
+		return 1
+	}
+	return 0
+}
+
+func walkRules(s *apiextensionsv1.JSONSchemaProps, visit func(apiextensionsv1.ValidationRule)) {
+	if s == nil {
+		return
+	}
+	for _, r := range s.XValidations {
+		visit(r)
+	}
+	for _, p := range s.Properties {
+		walkRules(&p, visit)
+	}
+	if s.Items != nil {
+		walkRules(s.Items.Schema, visit)
+	}
+	if s.AdditionalProperties != nil {
+		walkRules(s.AdditionalProperties.Schema, visit)
+	}
+}
+
+// longestLiteral returns the longest single-quoted literal with a space in it (message text rather than a
+// pattern) of a CEL expression.
+func longestLiteral(expr string) string {
+	best := ""
+	for i, part := range strings.Split(expr, "'") {
+		if i%2 == 1 && strings.Contains(part, " ") && len(part) > len(best) {
+			best = part
+		}
+	}
+	return strings.Trim(strings.ReplaceAll(best, `\"`, `"`), `" `)
+}
 
 // celCase is one object the API server must accept (no reject fragments) or reject with a message
 // containing every fragment. Each CEL rule gets at least one case of each kind.
@@ -57,6 +141,7 @@ func runCELCases(t *testing.T, base client.Object, cases []celCase) {
 				t.Fatalf("want rejected with %q, got accepted", tc.reject)
 			}
 			test.ExpectInvalid(t, err, tc.reject...)
+			recordProven(tc.reject)
 		})
 	}
 }
@@ -87,6 +172,7 @@ func runUpdateCases(t *testing.T, base client.Object, cases []celCase) {
 				t.Fatalf("want an Invalid error, got %v", err)
 			}
 			test.ExpectInvalid(t, err, tc.reject...)
+			recordProven(tc.reject)
 		})
 	}
 }

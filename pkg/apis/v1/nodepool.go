@@ -78,7 +78,6 @@ type NodeClaimTemplateSpec struct {
 	Requirements []NodeSelectorRequirementWithMinValues `json:"requirements,omitempty"`
 	// NodeClassRef names the EC2NodeClass nodes are launched from. Its group and kind cannot change; its name
 	// can (existing nodes then drift).
-	// +kubebuilder:validation:XValidation:rule="self.group == oldSelf.group && self.kind == oldSelf.kind",message="nodeClassRef group and kind are immutable; create a new NodePool to change them"
 	// +required
 	NodeClassRef *NodeClassReference `json:"nodeClassRef"`
 	// TerminationGracePeriod bounds how long a draining node waits for pods that block eviction before they
