@@ -113,6 +113,8 @@ func TestEC2NodeClassBlockDevices(t *testing.T) {
 			reject: []string{"spec.blockDeviceMappings[0].ebs.volumeSize", "between 1Gi and 64Ti"}},
 		{name: "volume size not a quantity", patch: bdm(`{"deviceName":"/dev/xvda","ebs":{"volumeSize":"big"}}`),
 			reject: []string{"spec.blockDeviceMappings[0].ebs.volumeSize", "between 1Gi and 64Ti"}},
+		{name: "volume size without a unit", patch: bdm(`{"deviceName":"/dev/xvda","ebs":{"volumeSize":100}}`),
+			reject: []string{"spec.blockDeviceMappings[0].ebs.volumeSize", "volumeSize must be between 1Gi and 64Ti, e.g. 100Gi"}},
 		{name: "no size or snapshot", patch: bdm(`{"deviceName":"/dev/xvda","ebs":{"volumeType":"gp3"}}`),
 			reject: []string{"spec.blockDeviceMappings[0].ebs", "set volumeSize, snapshotID, or both"}},
 		{name: "throughput on gp2", patch: bdm(`{"deviceName":"/dev/xvda","ebs":{"volumeSize":"20Gi","volumeType":"gp2","throughput":250}}`),

@@ -72,7 +72,7 @@ type NodeClaimTemplateSpec struct {
 	// types, architectures, or any custom label key (which then becomes a label on the node).
 	// +kubebuilder:validation:MaxItems=100
 	// +kubebuilder:validation:items:XValidation:rule="self.key in ['topology.kubernetes.io/zone', 'topology.kubernetes.io/region', 'node.kubernetes.io/instance-type', 'kubernetes.io/arch', 'kubernetes.io/os', 'node.kubernetes.io/windows-build', 'stevedore.dev/capacity-type'] || self.key.startsWith('aws.stevedore.dev/instance-') || !self.key.contains('/') || self.key.split('/')[0].matches('^(.+[.])?(node|node-restriction)[.]kubernetes[.]io$') || !self.key.split('/')[0].matches('^(.+[.])?(kubernetes[.]io|k8s[.]io|stevedore[.]dev)$')",messageExpression="'requirement key \"' + self.key + '\" is restricted; allowed are the well-known keys (zone, region, instance-type, arch, os, stevedore.dev/capacity-type, aws.stevedore.dev/instance-*) and keys outside kubernetes.io, k8s.io and stevedore.dev'",fieldPath=".key"
-	// +kubebuilder:validation:items:XValidation:rule="self.key != 'stevedore.dev/capacity-type' || self.operator != 'In' || self.values.all(v, v in ['on-demand', 'spot', 'reserved'])",message="stevedore.dev/capacity-type values must be on-demand, spot or reserved",fieldPath=".values"
+	// +kubebuilder:validation:items:XValidation:rule="self.key != 'stevedore.dev/capacity-type' || !has(self.values) || self.values.all(v, v in ['on-demand', 'spot', 'reserved'])",message="stevedore.dev/capacity-type values must be on-demand, spot or reserved",fieldPath=".values"
 	// +listType=atomic
 	// +optional
 	Requirements []NodeSelectorRequirementWithMinValues `json:"requirements,omitempty"`
@@ -169,7 +169,7 @@ type Budget struct {
 	// TimeZone is the IANA time zone Schedule is read in, such as Europe/Berlin or America/New_York. Default
 	// UTC.
 	// +kubebuilder:validation:MaxLength=64
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$') && timestamp('2000-01-01T00:00:00Z').getHours(self) >= 0",message="timeZone must be an IANA time zone name such as UTC, Europe/Berlin or America/New_York"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$') && self != 'Local' && timestamp('2000-01-01T00:00:00Z').getHours(self) >= 0",message="timeZone must be an IANA time zone name such as UTC, Europe/Berlin or America/New_York"
 	// +optional
 	TimeZone *string `json:"timeZone,omitempty"`
 }

@@ -228,7 +228,7 @@ type BlockDevice struct {
 	// VolumeSize, from 1Gi to 64Ti.
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=16
-	// +kubebuilder:validation:XValidation:rule="isQuantity(self) && quantity(self).compareTo(quantity('1Gi')) >= 0 && quantity(self).compareTo(quantity('64Ti')) <= 0",message="volumeSize must be between 1Gi and 64Ti, e.g. 100Gi"
+	// +kubebuilder:validation:XValidation:rule="isQuantity(string(self)) && quantity(string(self)).compareTo(quantity('1Gi')) >= 0 && quantity(string(self)).compareTo(quantity('64Ti')) <= 0",message="volumeSize must be between 1Gi and 64Ti, e.g. 100Gi"
 	// +optional
 	VolumeSize *resource.Quantity `json:"volumeSize,omitempty"`
 	// VolumeType: gp3 (default), gp2, io1, io2, sc1, st1 or standard.
