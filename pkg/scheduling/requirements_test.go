@@ -18,7 +18,9 @@ func TestRequirementsCompatible(t *testing.T) {
 		NewRequirement("aws.stevedore.dev/instance-gpu-count", doesNotExist),
 		NewRequirement("aws.stevedore.dev/instance-cpu", in, "2"),
 	)
-	custom := func(key string) bool { return !strings.Contains(key, "stevedore.dev") && !strings.Contains(key, "kubernetes.io") }
+	custom := func(key string) bool {
+		return !strings.Contains(key, "stevedore.dev") && !strings.Contains(key, "kubernetes.io")
+	}
 	for _, tc := range []struct {
 		name    string
 		pool    Requirements
