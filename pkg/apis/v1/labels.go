@@ -47,9 +47,8 @@ const (
 )
 
 // WellKnownLabels are label keys a NodePool may constrain in its requirements although their domains are
-// restricted: Stevedore derives their values from the instance it launches. Providers add their own keys
-// (aws.stevedore.dev/instance-family and friends) through RegisterWellKnownLabels... no: the AWS API package
-// lists its keys beside its types, and the CEL rules below name both lists.
+// restricted: Stevedore derives their values from the instance it launches. The AWS API package lists its own
+// keys (aws.stevedore.dev/instance-family and friends) beside its types; the NodePool's CEL rules allow both.
 var WellKnownLabels = []string{
 	corev1.LabelTopologyZone,
 	corev1.LabelTopologyRegion,
