@@ -12,11 +12,11 @@ import (
 
 // Extended resources a node advertises through device plugins, where the instance type has the hardware.
 const (
-	ResourceNVIDIAGPU    corev1.ResourceName = "nvidia.com/gpu"
-	ResourceAMDGPU       corev1.ResourceName = "amd.com/gpu"
-	ResourceAWSNeuron    corev1.ResourceName = "aws.amazon.com/neuron"
-	ResourceEFA          corev1.ResourceName = "vpc.amazonaws.com/efa"
-	ResourcePodENI       corev1.ResourceName = "vpc.amazonaws.com/pod-eni"
+	ResourceNVIDIAGPU corev1.ResourceName = "nvidia.com/gpu"
+	ResourceAMDGPU    corev1.ResourceName = "amd.com/gpu"
+	ResourceAWSNeuron corev1.ResourceName = "aws.amazon.com/neuron"
+	ResourceEFA       corev1.ResourceName = "vpc.amazonaws.com/efa"
+	ResourcePodENI    corev1.ResourceName = "vpc.amazonaws.com/pod-eni"
 )
 
 const (

@@ -151,4 +151,3 @@ func (p *Provider) offerings(f Facts, zones []string) cloudprovider.Offerings {
 	}
 	return out
 }
-
