@@ -34,8 +34,9 @@ build: ## Build the controller and the stevedore CLI into bin/.
 	go build -ldflags "$(LDFLAGS)" -o $(BIN)/stevedore ./cmd/stevedore
 
 .PHONY: generate
-generate: tools ## Regenerate deepcopy functions and CRDs from the API types.
+generate: tools ## Regenerate deepcopy functions and CRDs from the API types, and the instance-type catalog.
 	controller-gen object:headerFile=hack/boilerplate.go.txt crd output:crd:artifacts:config=pkg/apis/crds paths=./pkg/apis/...
+	go run ./hack/catalog
 
 .PHONY: test
 test: tools ## Run unit and envtest suites (race detector on) against the real kube-apiserver and etcd.
@@ -44,6 +45,7 @@ test: tools ## Run unit and envtest suites (race detector on) against the real k
 .PHONY: verify
 verify: tools ## Check generated code is up to date, then gofmt, go vet and golangci-lint.
 	hack/verify-codegen.sh
+	hack/catalog/verify.sh
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed on:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 	golangci-lint run ./...

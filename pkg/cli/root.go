@@ -60,7 +60,10 @@ without breaking a PodDisruptionBudget.
 
 This command line tool works alongside the controller: it explains what Stevedore knows and
 would do.`,
-		Example: `  # Show the version of this binary
+		Example: `  # Instance types with the allocatable capacity and price Stevedore assumes
+  stevedore catalog --sort-by price
+
+  # Show the version of this binary
   stevedore version
 
   # Print the version as JSON, for scripts
@@ -78,6 +81,7 @@ would do.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 
 	root.AddCommand(
+		newCatalogCommand(),
 		newVersionCommand(),
 	)
 	return root

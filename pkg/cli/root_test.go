@@ -51,7 +51,7 @@ func TestExecute(t *testing.T) {
 			name:       "subcommand help",
 			args:       []string{"version", "--help"},
 			wantCode:   ExitOK,
-			wantStdout: []string{"stevedore version [flags]", "-o, --output format", "text or json"},
+			wantStdout: []string{"stevedore version [flags]", "-o, --output format", "text, json"},
 		},
 		{
 			name:       "unknown command",

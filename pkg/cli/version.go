@@ -36,7 +36,7 @@ func newVersionCommand() *cobra.Command {
 				GoVersion: runtime.Version(),
 				Platform:  runtime.GOOS + "/" + runtime.GOARCH,
 			}
-			if output == outputJSON {
+			if output.value == outputJSON {
 				return writeJSON(cmd.OutOrStdout(), info)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 1, ' ', 0)
@@ -48,6 +48,6 @@ func newVersionCommand() *cobra.Command {
 			return w.Flush()
 		},
 	}
-	addOutputFlag(cmd, &output)
+	addOutputFlag(cmd, &output, outputText, outputJSON)
 	return cmd
 }

@@ -1,7 +1,6 @@
 package instancetype_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/go-logr/logr"
@@ -16,12 +15,6 @@ import (
 	"github.com/stevedore-dev/stevedore/pkg/cloudprovider"
 )
 
-type catalogFacts struct{}
-
-func (catalogFacts) InstanceTypes(context.Context) ([]instancetype.Facts, error) {
-	return catalog.InstanceTypes(), nil
-}
-
 // flatSpot prices spot at 30% of on-demand in every zone but us-east-1c.
 type flatSpot struct{}
 
@@ -35,7 +28,7 @@ func (flatSpot) SpotPrice(name, zone string) (float64, bool) {
 }
 
 func provider() *instancetype.Provider {
-	return instancetype.NewProvider(catalogFacts{}, pricing.NewStatic("us-east-1", flatSpot{}, logr.Discard()),
+	return instancetype.NewProvider(catalog.FactsSource(), pricing.NewStatic("us-east-1", flatSpot{}, logr.Discard()),
 		instancetype.Options{Region: "us-east-1", VMMemoryOverheadPercent: instancetype.DefaultVMMemoryOverheadPercent})
 }
 
