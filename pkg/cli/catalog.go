@@ -200,7 +200,12 @@ func loadNodeClass(path string) (*awsv1.EC2NodeClass, error) {
 		}
 		nc := &awsv1.EC2NodeClass{}
 		if err := yaml.UnmarshalStrict(doc, nc); err != nil {
-			return nil, err
+			// Drop the decoder's layers ("error unmarshaling JSON: while decoding JSON: json: ...").
+			msg := err.Error()
+			if i := strings.LastIndex(msg, "json: "); i >= 0 {
+				msg = msg[i+len("json: "):]
+			}
+			return nil, errors.New(msg)
 		}
 		if nc.Spec.CNIMode == "" {
 			nc.Spec.CNIMode = awsv1.CNIModeSecondaryIP

@@ -97,6 +97,7 @@ func (p *Provider) InstanceTypes(ctx context.Context, req Request) ([]*cloudprov
 		taints = v1.CoreTaints(np.Spec.Template.Spec.Taints)
 	}
 
+	daemonSets := scheduling.NewDaemonSets(req.DaemonSetPods)
 	out := make([]*cloudprovider.InstanceType, 0, len(facts))
 	for _, f := range facts {
 		offerings := p.offerings(f, zones)
@@ -113,7 +114,7 @@ func (p *Provider) InstanceTypes(ctx context.Context, req Request) ([]*cloudprov
 		node := it.Requirements.Copy()
 		node.AddAll(poolLabels)
 		node.AddAll(poolReqs)
-		it.Overhead.DaemonSets = scheduling.DaemonSetOverhead(req.DaemonSetPods, node, taints)
+		it.Overhead.DaemonSets = daemonSets.Overhead(node, taints)
 		out = append(out, it)
 	}
 	slices.SortFunc(out, func(a, b *cloudprovider.InstanceType) int { return cmp.Compare(a.Name, b.Name) })

@@ -16,20 +16,24 @@ import (
 )
 
 // flatSpot prices spot at 30% of on-demand in every zone but us-east-1c.
-type flatSpot struct{}
+type flatSpot map[string]float64
 
-func (flatSpot) SpotPrice(name, zone string) (float64, bool) {
+func (f flatSpot) SpotPrice(name, zone string) (float64, bool) {
 	if zone == "us-east-1c" {
 		return 0, false
 	}
-	prices, _, _ := catalog.OnDemandPrices("us-east-1")
-	p, ok := prices[name]
+	p, ok := f[name]
 	return p * 0.3, ok
 }
 
 func provider() *instancetype.Provider {
-	return instancetype.NewProvider(catalog.FactsSource(), pricing.NewStatic("us-east-1", flatSpot{}, logr.Discard()),
+	return instancetype.NewProvider(catalog.FactsSource(), pricing.NewStatic("us-east-1", flatSpot(usEast1Prices()), logr.Discard()),
 		instancetype.Options{Region: "us-east-1", VMMemoryOverheadPercent: instancetype.DefaultVMMemoryOverheadPercent})
+}
+
+func usEast1Prices() map[string]float64 {
+	prices, _, _ := catalog.OnDemandPrices("us-east-1")
+	return prices
 }
 
 func pool(edit func(*v1.NodePoolSpec)) *v1.NodePool {
@@ -185,5 +189,26 @@ func TestProviderDaemonSetOverheadIsPerType(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkInstanceTypes measures building every catalogued type for a NodePool with DaemonSet overhead, which
+// the provisioner does once per NodePool per batch.
+func BenchmarkInstanceTypes(b *testing.B) {
+	daemons := make([]*corev1.Pod, 20)
+	for i := range daemons {
+		daemons[i] = &corev1.Pod{Spec: corev1.PodSpec{
+			NodeSelector: map[string]string{corev1.LabelArchStable: []string{"amd64", "arm64"}[i%2]},
+			Containers:   []corev1.Container{{Name: "c", Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("50m")}}}},
+		}}
+	}
+	p := provider()
+	req := instancetype.Request{NodeClass: nodeClass(awsv1.CNIModeSecondaryIP), NodePool: pool(func(*v1.NodePoolSpec) {}),
+		Zones: []string{"us-east-1a", "us-east-1b", "us-east-1c"}, DaemonSetPods: daemons}
+	for b.Loop() {
+		types, err := p.InstanceTypes(b.Context(), req)
+		if err != nil || len(types) < 1300 {
+			b.Fatalf("%d types, %v", len(types), err)
+		}
 	}
 }
