@@ -11,6 +11,7 @@ func FactsSource() instancetype.FactsSource { return factsSource{} }
 
 type factsSource struct{}
 
+// InstanceTypes returns the catalogued types.
 func (factsSource) InstanceTypes(context.Context) ([]instancetype.Facts, error) {
 	return InstanceTypes(), nil
 }
