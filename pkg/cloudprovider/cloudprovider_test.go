@@ -78,7 +78,7 @@ func TestTypedErrors(t *testing.T) {
 		}
 	}
 	if cloudprovider.IgnoreNodeClaimNotFoundError(cloudprovider.NewNodeClaimNotFoundError(cause)) != nil ||
-		cloudprovider.IgnoreNodeClaimNotFoundError(cause) != cause {
+		!errors.Is(cloudprovider.IgnoreNodeClaimNotFoundError(cause), cause) {
 		t.Error("IgnoreNodeClaimNotFoundError")
 	}
 }
