@@ -1,0 +1,428 @@
+package solver
+
+import (
+	"fmt"
+	"maps"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
+	"github.com/stevedore-dev/stevedore/pkg/cloudprovider"
+)
+
+// newHost is the hostname domain of a node that does not exist yet: it holds no pods.
+const newHost = "\x00new"
+
+func (s *solver) solve() *Plan {
+	for _, c := range s.classes {
+		s.place(c)
+	}
+	// A class whose pods follow another class's (pod affinity) may find them placed now.
+	for _, c := range s.classes {
+		if c.remaining() > 0 && c.staticReason == "" {
+			s.place(c)
+		}
+	}
+	return s.plan()
+}
+
+// place puts as many of the class's pods as it can, relaxing preferences one at a time when stuck.
+func (s *solver) place(c *class) {
+	if c.staticReason != "" {
+		return
+	}
+	for {
+		for c.remaining() > 0 && s.step(c) > 0 {
+		}
+		if c.remaining() == 0 || c.active == 0 {
+			return
+		}
+		s.relax(c)
+		s.refresh(c)
+	}
+}
+
+// relax turns off one preference: the one whose rule now blocks every domain a new node could open, if
+// any, else the lightest.
+func (s *solver) relax(c *class) {
+	drop := -1
+	if r := s.blocking(c); r != nil {
+		for i, p := range c.prefs {
+			if p.on && p.rule == r {
+				drop = i
+			}
+		}
+	}
+	if drop < 0 {
+		for i := len(c.prefs) - 1; i >= 0; i-- {
+			if c.prefs[i].on {
+				drop = i
+				break
+			}
+		}
+	}
+	c.prefs[drop].on = false
+	c.active--
+}
+
+// step places a batch of the class's pods on one node, existing or new, and returns how many.
+func (s *solver) step(c *class) int {
+	start := c.cursor[""]
+	permanent := true
+	for i := start; i < len(s.nodes); i++ {
+		n := s.nodes[i]
+		k, stuck := s.fit(c, n)
+		if k > 0 {
+			s.record(c, n, k)
+			return k
+		}
+		if permanent && stuck {
+			c.cursor[""] = i + 1
+		} else {
+			permanent = false
+		}
+	}
+	n := s.open(c)
+	if n == nil {
+		return 0
+	}
+	k, _ := s.fit(c, n)
+	if k == 0 {
+		// Cannot happen for an option that fits one pod with room in its domains; undo rather than loop.
+		s.close(n)
+		c.lastBlock = "internal: a new node could not take the pod it was opened for"
+		return 0
+	}
+	s.record(c, n, k)
+	return k
+}
+
+// fit is how many of the class's remaining pods node n takes now; stuck means it never will (labels, taints,
+// no room, or a per-node cap that only tightens).
+func (s *solver) fit(c *class, n *node) (int, bool) {
+	if !s.admits(c, n) {
+		return 0, true
+	}
+	k := n.free.count(c.req, c.remaining())
+	if k == 0 {
+		return 0, true
+	}
+	if len(c.hostPorts) > 0 {
+		if !n.portsFree(c.hostPorts) {
+			return 0, true
+		}
+		k = 1
+	}
+	for _, r := range c.rules {
+		d, ok := n.labels[r.key]
+		a := s.allow(r, d, ok)
+		if a == 0 {
+			// Hostname caps only tighten; other domains may open up as pods land elsewhere.
+			return 0, r.key == corev1.LabelHostname && r.kind != ruleAffinity
+		}
+		k = min(k, a)
+	}
+	for _, r := range c.blocked {
+		if d, ok := n.labels[r.key]; ok && r.owners[d] > 0 {
+			return 0, r.key == corev1.LabelHostname
+		}
+	}
+	return k, false
+}
+
+// allow is how many more pods of the rule's class the domain takes (unlimited when the rule does not cap it).
+func (s *solver) allow(r *rule, domain string, hasDomain bool) int {
+	switch r.kind {
+	case ruleSpread:
+		if !hasDomain {
+			return 0 // nodes without the topology key are not candidates for a DoNotSchedule spread
+		}
+		count := s.counter.count(r.selector, r.key, domain)
+		least := s.minCount(r)
+		if r.self {
+			return max(least+r.maxSkew-count, 0)
+		}
+		if count-least <= r.maxSkew {
+			return unlimited
+		}
+		return 0
+	case ruleAffinity:
+		if !hasDomain {
+			return 0
+		}
+		if s.counter.count(r.selector, r.key, domain) > 0 || (r.self && s.counter.totals[r.selector.id] == 0) {
+			return unlimited
+		}
+		return 0
+	default:
+		if !hasDomain {
+			return unlimited
+		}
+		if s.counter.count(r.selector, r.key, domain) > 0 {
+			return 0
+		}
+		if r.self {
+			return 1
+		}
+		return unlimited
+	}
+}
+
+// minCount is the global minimum a spread rule measures skew against: the least-loaded eligible domain,
+// or zero when fewer domains than minDomains are eligible or a new node would open an empty one.
+func (s *solver) minCount(r *rule) int {
+	if r.newDomain || len(r.eligible) < r.minDomains {
+		return 0
+	}
+	least := -1
+	for _, d := range r.eligible {
+		if c := s.counter.count(r.selector, r.key, d); least < 0 || c < least {
+			least = c
+		}
+	}
+	return max(least, 0)
+}
+
+// record places k pods of the class on the node.
+func (s *solver) record(c *class, n *node, k int) {
+	for _, pod := range c.pods[c.placed : c.placed+k] {
+		n.placed = append(n.placed, types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name})
+	}
+	c.placed += k
+	n.free.sub(c.req, k)
+	if _, ok := n.counts[c]; !ok {
+		n.classes = append(n.classes, c)
+	}
+	n.counts[c] += k
+	n.ports = append(n.ports, c.hostPorts...)
+	s.counter.add(c.matching, n.labels, k)
+	for _, r := range c.rules {
+		if r.kind == ruleAntiAffinity {
+			if d, ok := n.labels[r.key]; ok {
+				r.owners[d] += k
+			}
+		}
+	}
+}
+
+// open starts a new node for the class: in the heaviest pool that can take one, the instance type and
+// offering with the lowest price per pod of the class it will hold.
+func (s *solver) open(c *class) *node {
+	type choice struct {
+		o     *option
+		off   cloudprovider.Offering
+		score float64
+	}
+	var best *choice
+	var bestPool *pool
+	limited, blocked := false, false
+	// When every rule is on zone, capacity type or hostname, allowance depends only on the offering's zone
+	// and capacity type: compute it once per pair.
+	memo := map[[2]string]int(nil)
+	if s.offeringKeyed(c) {
+		memo = map[[2]string]int{}
+	}
+	for _, o := range c.options {
+		p := o.pt.pool
+		if bestPool != nil && p != bestPool {
+			break // a heavier pool already has a choice
+		}
+		if !p.allows(o.pt.capacity) {
+			limited = true
+			continue
+		}
+		// The class pays for the share of the node its pods' dominant resource takes; what is left is room
+		// for other classes, and finishing resizes nodes to what they hold. So among types of equal value
+		// per resource the larger wins, which lets later classes fill in around this one.
+		density := o.pt.avail.density(c.req)
+		for _, off := range o.offerings {
+			// Offerings are cheapest first; a dearer one cannot beat the best.
+			if best != nil && off.Price*density > best.score*(1+1e-9) {
+				break
+			}
+			var a int
+			if memo != nil {
+				key := [2]string{off.Zone, off.CapacityType}
+				var ok bool
+				if a, ok = memo[key]; !ok {
+					a = s.openAllowance(c, o, off)
+					memo[key] = a
+				}
+			} else {
+				a = s.openAllowance(c, o, off)
+			}
+			if a == 0 {
+				blocked = true
+				continue
+			}
+			score := off.Price * density
+			switch {
+			case best == nil, score < best.score*(1-1e-9):
+			case score <= best.score*(1+1e-9) && o.fit > best.o.fit:
+			default:
+				continue
+			}
+			best, bestPool = &choice{o: o, off: off, score: score}, p
+		}
+	}
+	if best == nil {
+		switch {
+		case len(c.options) == 0:
+			c.lastBlock = ""
+		case blocked:
+			c.lastBlock = s.blockingRule(c)
+		case limited:
+			c.lastBlock = s.limitReason(c)
+		}
+		return nil
+	}
+	labels, ok := newNodeLabels(best.o, best.off)
+	if !ok {
+		c.lastBlock = "no value can be chosen for a label the pod requires"
+		return nil
+	}
+	name := "new-" + strconv.Itoa(len(s.newNodes)+1)
+	labels[corev1.LabelHostname] = name
+	n := &node{
+		name: name, labels: labels, taints: best.o.pt.pool.taints, free: best.o.pt.avail.clone(),
+		counts: map[*class]int{}, isNew: true, pt: best.o.pt, offering: best.off, alt: best.o.alt, index: len(s.nodes),
+	}
+	n.sig = s.sigs.of(n.labels, n.taints)
+	best.o.pt.pool.charge(best.o.pt.capacity, 1)
+	s.nodes = append(s.nodes, n)
+	s.newNodes = append(s.newNodes, n)
+	return n
+}
+
+// offeringKeyed reports whether the class's rules and the anti-affinity binding it only look at zone,
+// capacity type and hostname.
+func (s *solver) offeringKeyed(c *class) bool {
+	for _, rs := range [][]*rule{c.rules, c.blocked} {
+		for _, r := range rs {
+			switch r.key {
+			case corev1.LabelTopologyZone, v1.CapacityTypeLabelKey, corev1.LabelHostname:
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// close removes the most recently opened node.
+func (s *solver) close(n *node) {
+	n.pt.pool.charge(n.pt.capacity, -1)
+	s.nodes = s.nodes[:len(s.nodes)-1]
+	s.newNodes = s.newNodes[:len(s.newNodes)-1]
+}
+
+// openAllowance is how many pods of the class a new node from the option and offering could take under the
+// class's domain rules.
+func (s *solver) openAllowance(c *class, o *option, off cloudprovider.Offering) int {
+	a := unlimited
+	if len(c.hostPorts) > 0 {
+		a = 1
+	}
+	for _, r := range c.rules {
+		d, ok := newHost, true
+		if r.key != corev1.LabelHostname {
+			d, ok = optionDomain(o, off, r.key)
+		}
+		a = min(a, s.allow(r, d, ok))
+		if a == 0 {
+			return 0
+		}
+	}
+	for _, r := range c.blocked {
+		if r.key == corev1.LabelHostname {
+			continue
+		}
+		if d, ok := optionDomain(o, off, r.key); ok && r.owners[d] > 0 {
+			return 0
+		}
+	}
+	return a
+}
+
+// newNodeLabels are the labels of a node opened from the option in the offering: the type's and pool's,
+// zone and capacity type, and a value for each label the class requires that the pool lets it choose.
+func newNodeLabels(o *option, off cloudprovider.Offering) (map[string]string, bool) {
+	labels := maps.Clone(o.pt.labels)
+	labels[corev1.LabelTopologyZone] = off.Zone
+	labels[v1.CapacityTypeLabelKey] = off.CapacityType
+	for k, r := range o.alt {
+		if _, ok := labels[k]; ok || r.AllowsAbsent() {
+			continue
+		}
+		v, ok := r.Intersection(o.pt.combined.Get(k)).Any()
+		if !ok {
+			return nil, false
+		}
+		labels[k] = v
+	}
+	return labels, true
+}
+
+// blocking returns the class's rule that keeps it out of every domain a new node could open, or nil.
+func (s *solver) blocking(c *class) *rule {
+	for _, r := range c.rules {
+		open := false
+		for _, o := range c.options {
+			for _, off := range o.offerings {
+				d, ok := newHost, true
+				if r.key != corev1.LabelHostname {
+					d, ok = optionDomain(o, off, r.key)
+				}
+				if s.allow(r, d, ok) > 0 {
+					open = true
+					break
+				}
+			}
+			if open {
+				break
+			}
+		}
+		if !open {
+			return r
+		}
+	}
+	return nil
+}
+
+// blockingRule names the rule that keeps the class out of every domain a new node could open.
+func (s *solver) blockingRule(c *class) string {
+	if r := s.blocking(c); r != nil {
+		return fmt.Sprintf("%s cannot be satisfied: no node has room in an allowed domain and no new node can open one", r)
+	}
+	for _, r := range c.blocked {
+		return fmt.Sprintf("pod anti-affinity of pods already placed (on %s) excludes every domain with room", r.key)
+	}
+	return "topology constraints leave no domain with room"
+}
+
+// limitReason names the NodePools whose limits stop a new node.
+func (s *solver) limitReason(c *class) string {
+	seen := map[*pool]bool{}
+	var parts []string
+	for _, o := range c.options {
+		p := o.pt.pool
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if p.nodeLimit >= 0 && p.nodes+1 > p.nodeLimit {
+			parts = append(parts, fmt.Sprintf("NodePool %s is at its limit of %d nodes", p.name, p.nodeLimit))
+			continue
+		}
+		for i, limited := range p.limited {
+			if limited && p.usage[i]+o.pt.capacity[i] > p.limits[i] {
+				parts = append(parts, fmt.Sprintf("NodePool %s would exceed its %s limit (%s used of %s)", p.name, s.res.names[i],
+					quantityString(s.res.names[i], p.usage[i]), quantityString(s.res.names[i], p.limits[i])))
+				break
+			}
+		}
+	}
+	return "no existing node has room and " + joinReasons(parts)
+}
