@@ -154,3 +154,5 @@ func BenchmarkDiverse(b *testing.B) {
 func BenchmarkPreferences(b *testing.B) {
 	benchmarkSolve(b, &solver.Snapshot{Pods: preferencePods(4000), NodePools: []*solver.NodePool{benchPool(benchInstanceTypes(400))}})
 }
+
+func mustQuantity(s string) resource.Quantity { return resource.MustParse(s) }

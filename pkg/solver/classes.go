@@ -2,7 +2,6 @@ package solver
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -50,6 +49,9 @@ type class struct {
 	cursor       map[string]int
 	usable       map[*poolType]bool // types among the options, for resizing new nodes
 	usableLevel  int
+	optionKey    string   // classes with equal keys have the same node requirements and tolerations
+	zones        []string // zones of the nodes and offerings the class may use
+	verdicts     []uint8  // per node signature: bit 0/1 labels known/admitted, bit 2/3 taints known/tolerated
 	rank         int
 	size         float64
 }
@@ -93,6 +95,9 @@ type rule struct {
 	newDomain bool
 	// owner counts, for anti-affinity symmetry: how many pods holding this rule are in each domain.
 	owners map[string]int
+	// least and memo are valid during one placement step (see prepare).
+	least int
+	memo  []memoEntry
 	// required rules bind other pods too (anti-affinity symmetry); preferences only steer their own.
 	required bool
 	id       int
@@ -107,53 +112,6 @@ func (r *rule) String() string {
 	default:
 		return fmt.Sprintf("pod anti-affinity on %s to pods matching %s", r.key, r.selector.selector)
 	}
-}
-
-// podKey is what makes two pods interchangeable. JSON of the scheduling-relevant fields is canonical: maps
-// are written in key order.
-type podKey struct {
-	Namespace      string                            `json:"ns"`
-	Labels         map[string]string                 `json:"l,omitempty"`
-	NodeSelector   map[string]string                 `json:"ns2,omitempty"`
-	Affinity       *corev1.Affinity                  `json:"a,omitempty"`
-	Tolerations    []corev1.Toleration               `json:"t,omitempty"`
-	Spread         []corev1.TopologySpreadConstraint `json:"s,omitempty"`
-	Requests       []corev1.ResourceList             `json:"r,omitempty"`
-	InitRequests   []string                          `json:"i,omitempty"`
-	Overhead       corev1.ResourceList               `json:"o,omitempty"`
-	PodResources   *corev1.ResourceRequirements      `json:"pr,omitempty"`
-	HostPorts      []string                          `json:"h,omitempty"`
-	VolumeTopology string                            `json:"v,omitempty"`
-	VolumeProblem  string                            `json:"vp,omitempty"`
-}
-
-func keyOf(pod *corev1.Pod, volumes volumeTopology) string {
-	k := podKey{
-		Namespace:    pod.Namespace,
-		Labels:       pod.Labels,
-		NodeSelector: pod.Spec.NodeSelector,
-		Affinity:     pod.Spec.Affinity,
-		Tolerations:  pod.Spec.Tolerations,
-		Spread:       pod.Spec.TopologySpreadConstraints,
-		Overhead:     pod.Spec.Overhead,
-		PodResources: pod.Spec.Resources,
-		HostPorts:    hostPorts(pod),
-	}
-	for i := range pod.Spec.Containers {
-		k.Requests = append(k.Requests, pod.Spec.Containers[i].Resources.Requests)
-	}
-	for i := range pod.Spec.InitContainers {
-		ic := &pod.Spec.InitContainers[i]
-		restart := ""
-		if ic.RestartPolicy != nil {
-			restart = string(*ic.RestartPolicy)
-		}
-		b, _ := json.Marshal(ic.Resources.Requests)
-		k.InitRequests = append(k.InitRequests, restart+string(b))
-	}
-	k.VolumeTopology, k.VolumeProblem = volumes.describe(pod)
-	b, _ := json.Marshal(k)
-	return string(b)
 }
 
 // hostPorts lists the host ports a pod binds, as protocol/ip/port.
@@ -343,4 +301,28 @@ func (s *solver) termRule(kind ruleKind, pod *corev1.Pod, term corev1.PodAffinit
 	r := &rule{kind: kind, selector: sel, key: term.TopologyKey, id: len(s.rules), owners: map[string]int{}}
 	s.rules = append(s.rules, r)
 	return r
+}
+
+// verdict caches a yes/no answer per node signature; which selects one of two answers per signature.
+func (c *class) verdict(sig, which int, compute func() bool) bool {
+	if sig >= len(c.verdicts) {
+		c.verdicts = append(c.verdicts, make([]uint8, sig+1-len(c.verdicts))...)
+	}
+	known, yes := uint8(1)<<(2*which), uint8(2)<<(2*which)
+	v := c.verdicts[sig]
+	if v&known == 0 {
+		v |= known
+		if compute() {
+			v |= yes
+		}
+		c.verdicts[sig] = v
+	}
+	return v&yes != 0
+}
+
+// memoEntry is a rule's allowance for a domain, remembered for one placement step.
+type memoEntry struct {
+	domain string
+	has    bool
+	allow  int
 }

@@ -1,8 +1,10 @@
 package solver
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,7 +18,24 @@ import (
 const newHost = "\x00new"
 
 func (s *solver) solve() *Plan {
+	packed := map[*class]bool{}
 	for _, c := range s.classes {
+		if packed[c] {
+			continue
+		}
+		if s.simple(c) {
+			// Unconstrained classes with the same node requirements are packed together, so that pods of
+			// complementary shapes share nodes.
+			var bundle []*class
+			for _, o := range s.classes {
+				if !packed[o] && o.optionKey == c.optionKey && s.simple(o) {
+					bundle = append(bundle, o)
+					packed[o] = true
+				}
+			}
+			s.pack(bundle)
+			continue
+		}
 		s.place(c)
 	}
 	// A class whose pods follow another class's (pod affinity) may find them placed now.
@@ -69,20 +88,17 @@ func (s *solver) relax(c *class) {
 
 // step places a batch of the class's pods on one node, existing or new, and returns how many.
 func (s *solver) step(c *class) int {
-	start := c.cursor[""]
-	permanent := true
-	for i := start; i < len(s.nodes); i++ {
-		n := s.nodes[i]
-		k, stuck := s.fit(c, n)
-		if k > 0 {
-			s.record(c, n, k)
-			return k
+	s.prepare(c)
+	if zones := s.zonesByLoad(c); zones != nil {
+		// Zonal rules: look in the allowed zones, least loaded first, each with its own cursor, so that nodes
+		// of other zones are passed over once per zone rather than once per step.
+		for _, z := range zones {
+			if k := s.scan(c, z, func(n *node) bool { return n.labels[corev1.LabelTopologyZone] == z }); k > 0 {
+				return k
+			}
 		}
-		if permanent && stuck {
-			c.cursor[""] = i + 1
-		} else {
-			permanent = false
-		}
+	} else if k := s.scan(c, "", nil); k > 0 {
+		return k
 	}
 	n := s.open(c)
 	if n == nil {
@@ -97,6 +113,90 @@ func (s *solver) step(c *class) int {
 	}
 	s.record(c, n, k)
 	return k
+}
+
+// scan places a batch on the first node (from the cursor named key) in scope that takes any; nodes that
+// never will, or are out of scope, at the front of the list move the cursor on.
+func (s *solver) scan(c *class, key string, inScope func(*node) bool) int {
+	permanent := true
+	for i := c.cursor[key]; i < len(s.nodes); i++ {
+		n := s.nodes[i]
+		if inScope != nil && !inScope(n) {
+			if permanent {
+				c.cursor[key] = i + 1
+			}
+			continue
+		}
+		k, stuck := s.fit(c, n)
+		if k > 0 {
+			s.record(c, n, k)
+			return k
+		}
+		if permanent && stuck {
+			c.cursor[key] = i + 1
+		} else {
+			permanent = false
+		}
+	}
+	return 0
+}
+
+// prepare computes, once per step, each spread rule's global minimum and forgets memoised allowances.
+func (s *solver) prepare(c *class) {
+	for _, r := range c.rules {
+		if r.kind == ruleSpread {
+			r.least = s.minCount(r)
+		}
+		r.memo = r.memo[:0]
+	}
+}
+
+// zonesByLoad returns, when the class has a rule on zones, the zones it may use now, least loaded first (by
+// its first such rule's counts); nil when it has no zonal rule.
+func (s *solver) zonesByLoad(c *class) []string {
+	var first *rule
+	for _, r := range c.rules {
+		// Zone anti-affinity alone also allows nodes without a zone label; scan those the ordinary way.
+		if r.key == corev1.LabelTopologyZone && r.kind != ruleAntiAffinity {
+			first = r
+			break
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	zones := make([]string, 0, len(c.zones))
+	for _, z := range c.zones {
+		ok := true
+		for _, r := range c.rules {
+			if r.key == corev1.LabelTopologyZone && s.allowed(r, z, true) == 0 {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			zones = append(zones, z)
+		}
+	}
+	slices.SortStableFunc(zones, func(a, b string) int {
+		return cmp.Compare(s.counter.count(first.selector, first.key, a), s.counter.count(first.selector, first.key, b))
+	})
+	return zones
+}
+
+// allowed is allow memoised for the step (domains are few for every key but hostname).
+func (s *solver) allowed(r *rule, domain string, hasDomain bool) int {
+	if r.key == corev1.LabelHostname {
+		return s.allow(r, domain, hasDomain)
+	}
+	for _, m := range r.memo {
+		if m.domain == domain && m.has == hasDomain {
+			return m.allow
+		}
+	}
+	a := s.allow(r, domain, hasDomain)
+	r.memo = append(r.memo, memoEntry{domain: domain, has: hasDomain, allow: a})
+	return a
 }
 
 // fit is how many of the class's remaining pods node n takes now; stuck means it never will (labels, taints,
@@ -117,7 +217,7 @@ func (s *solver) fit(c *class, n *node) (int, bool) {
 	}
 	for _, r := range c.rules {
 		d, ok := n.labels[r.key]
-		a := s.allow(r, d, ok)
+		a := s.allowed(r, d, ok)
 		if a == 0 {
 			// Hostname caps only tighten; other domains may open up as pods land elsewhere.
 			return 0, r.key == corev1.LabelHostname && r.kind != ruleAffinity
@@ -140,7 +240,7 @@ func (s *solver) allow(r *rule, domain string, hasDomain bool) int {
 			return 0 // nodes without the topology key are not candidates for a DoNotSchedule spread
 		}
 		count := s.counter.count(r.selector, r.key, domain)
-		least := s.minCount(r)
+		least := r.least
 		if r.self {
 			return max(least+r.maxSkew-count, 0)
 		}
@@ -220,10 +320,12 @@ func (s *solver) open(c *class) *node {
 	limited, blocked := false, false
 	// When every rule is on zone, capacity type or hostname, allowance depends only on the offering's zone
 	// and capacity type: compute it once per pair.
-	memo := map[[2]string]int(nil)
-	if s.offeringKeyed(c) {
-		memo = map[[2]string]int{}
+	type zoneAllowance struct {
+		zone, capacityType string
+		allow              int
 	}
+	keyed := s.offeringKeyed(c)
+	var memo []zoneAllowance
 	for _, o := range c.options {
 		p := o.pt.pool
 		if bestPool != nil && p != bestPool {
@@ -242,16 +344,20 @@ func (s *solver) open(c *class) *node {
 			if best != nil && off.Price*density > best.score*(1+1e-9) {
 				break
 			}
-			var a int
-			if memo != nil {
-				key := [2]string{off.Zone, off.CapacityType}
-				var ok bool
-				if a, ok = memo[key]; !ok {
-					a = s.openAllowance(c, o, off)
-					memo[key] = a
+			a := -1
+			if keyed {
+				for _, m := range memo {
+					if m.zone == off.Zone && m.capacityType == off.CapacityType {
+						a = m.allow
+						break
+					}
 				}
-			} else {
+			}
+			if a < 0 {
 				a = s.openAllowance(c, o, off)
+				if keyed {
+					memo = append(memo, zoneAllowance{off.Zone, off.CapacityType, a})
+				}
 			}
 			if a == 0 {
 				blocked = true
@@ -278,7 +384,12 @@ func (s *solver) open(c *class) *node {
 		}
 		return nil
 	}
-	labels, ok := newNodeLabels(best.o, best.off)
+	return s.openNode(c, best.o, best.off)
+}
+
+// openNode adds a new node from the option in the offering, charging the pool.
+func (s *solver) openNode(c *class, o *option, off cloudprovider.Offering) *node {
+	labels, ok := newNodeLabels(o, off)
 	if !ok {
 		c.lastBlock = "no value can be chosen for a label the pod requires"
 		return nil
@@ -286,11 +397,11 @@ func (s *solver) open(c *class) *node {
 	name := "new-" + strconv.Itoa(len(s.newNodes)+1)
 	labels[corev1.LabelHostname] = name
 	n := &node{
-		name: name, labels: labels, taints: best.o.pt.pool.taints, free: best.o.pt.avail.clone(),
-		counts: map[*class]int{}, isNew: true, pt: best.o.pt, offering: best.off, alt: best.o.alt, index: len(s.nodes),
+		name: name, labels: labels, taints: o.pt.pool.taints, free: o.pt.avail.clone(),
+		counts: map[*class]int{}, isNew: true, pt: o.pt, offering: off, alt: o.alt, index: len(s.nodes),
 	}
 	n.sig = s.sigs.of(n.labels, n.taints)
-	best.o.pt.pool.charge(best.o.pt.capacity, 1)
+	o.pt.pool.charge(o.pt.capacity, 1)
 	s.nodes = append(s.nodes, n)
 	s.newNodes = append(s.newNodes, n)
 	return n

@@ -28,7 +28,6 @@ type solver struct {
 	pools    []*pool
 	nodes    []*node
 	sigs     signatures
-	compat   map[[3]int]bool
 	options  map[string][]*option
 	ranked   map[string][]*poolType
 	levels   int
@@ -42,7 +41,6 @@ func newSolver(snapshot *Snapshot) *solver {
 		counter:  newCounter(),
 		volumes:  newVolumeTopology(snapshot),
 		sigs:     signatures{},
-		compat:   map[[3]int]bool{},
 		options:  map[string][]*option{},
 		ranked:   map[string][]*poolType{},
 	}
@@ -177,6 +175,7 @@ func (s *solver) rankOf(c *class) (int, float64) {
 func (s *solver) refresh(c *class) {
 	s.levels++
 	c.level = s.levels
+	c.verdicts = c.verdicts[:0]
 	base := c.required
 	if len(base) == 0 {
 		base = []scheduling.Requirements{{}}
@@ -200,6 +199,18 @@ func (s *solver) refresh(c *class) {
 		}
 	}
 	c.options = s.optionsFor(c)
+	zones := map[string]bool{}
+	for _, n := range s.nodes {
+		if z, ok := n.labels[corev1.LabelTopologyZone]; ok && s.admitsLabels(c, n) {
+			zones[z] = true
+		}
+	}
+	for _, o := range c.options {
+		for _, off := range o.offerings {
+			zones[off.Zone] = true
+		}
+	}
+	c.zones = slices.Sorted(maps.Keys(zones))
 	for _, r := range c.rules {
 		if r.kind == ruleSpread {
 			s.eligibleDomains(c, r)
@@ -228,7 +239,8 @@ func (s *solver) optionsFor(c *class) []*option {
 	for _, t := range c.tolerations {
 		fmt.Fprintf(&key, "%s:%s:%s:%s;", t.Key, t.Operator, t.Value, t.Effect)
 	}
-	templates, ok := s.options[key.String()]
+	c.optionKey = key.String()
+	templates, ok := s.options[c.optionKey]
 	if !ok {
 		for _, p := range s.pools {
 			if scheduling.Tolerates(c.tolerations, p.taints) != nil {
@@ -253,7 +265,7 @@ func (s *solver) optionsFor(c *class) []*option {
 				}
 			}
 		}
-		s.options[key.String()] = templates
+		s.options[c.optionKey] = templates
 	}
 	out := make([]*option, 0, len(templates))
 	for _, t := range templates {
@@ -312,34 +324,22 @@ func optionDomain(o *option, off cloudprovider.Offering, key string) (string, bo
 	return "", false
 }
 
-// admitsLabels reports whether the class's node requirements accept the node's labels (cached per label
-// signature).
+// admitsLabels reports whether the class's node requirements accept the node's labels, cached per class
+// and label signature.
 func (s *solver) admitsLabels(c *class, n *node) bool {
-	key := [3]int{c.id, c.level, n.sig}
-	if ok, cached := s.compat[key]; cached {
-		return ok
-	}
-	ok := false
-	for _, alt := range c.alts {
-		if matchesLabels(alt, n.labels) {
-			ok = true
-			break
+	return c.verdict(n.sig, 0, func() bool {
+		for _, alt := range c.alts {
+			if matchesLabels(alt, n.labels) {
+				return true
+			}
 		}
-	}
-	s.compat[key] = ok
-	return ok
+		return false
+	})
 }
 
 // admits reports whether the class's pods may run on the node at all: labels and taints.
 func (s *solver) admits(c *class, n *node) bool {
-	if !s.admitsLabels(c, n) {
-		return false
-	}
-	key := [3]int{c.id, -c.level, n.sig}
-	if ok, cached := s.compat[key]; cached {
-		return ok
-	}
-	ok := scheduling.Tolerates(c.tolerations, n.taints) == nil
-	s.compat[key] = ok
-	return ok
+	return s.admitsLabels(c, n) && c.verdict(n.sig, 1, func() bool {
+		return scheduling.Tolerates(c.tolerations, n.taints) == nil
+	})
 }
