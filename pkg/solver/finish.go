@@ -86,6 +86,7 @@ func (s *solver) finishNode(n *node, limit int) *NewNodeClaim {
 	if len(options) == 0 {
 		options = []InstanceTypeOption{{Name: n.pt.it.Name, PricePerHour: n.offering.Price}}
 	}
+	options = s.widenForMinValues(n, used, candidates, options)
 	if chosen != n.pt {
 		p.charge(n.pt.capacity, -1)
 		p.charge(chosen.capacity, 1)
@@ -111,6 +112,42 @@ func (s *solver) finishNode(n *node, limit int) *NewNodeClaim {
 		Pods:                n.placed,
 		InstanceTypeOptions: options,
 	}
+}
+
+// widenForMinValues adds options, cheapest first, until they span the number of distinct values each of the
+// pool's minValues requirements asks for (such as five instance families), so the launcher keeps that much
+// choice.
+func (s *solver) widenForMinValues(n *node, used vector, candidates []*poolType, options []InstanceTypeOption) []InstanceTypeOption {
+	byName := map[string]*poolType{}
+	for _, pt := range candidates {
+		byName[pt.it.Name] = pt
+	}
+	for key, r := range n.pt.pool.reqs {
+		if r.MinValues == nil {
+			continue
+		}
+		seen := map[string]bool{}
+		have := map[string]bool{}
+		for _, o := range options {
+			have[o.Name] = true
+			if pt := byName[o.Name]; pt != nil {
+				seen[pt.labels[key]] = true
+			}
+		}
+		for _, pt := range candidates {
+			if len(seen) >= *r.MinValues {
+				break
+			}
+			v := pt.labels[key]
+			if seen[v] || have[pt.it.Name] || !pt.avail.fits(used) || !s.usableByAll(n, pt) {
+				continue
+			}
+			off, _ := offeringIn(pt, n.offering.Zone, n.offering.CapacityType)
+			options = append(options, InstanceTypeOption{Name: pt.it.Name, PricePerHour: off.Price})
+			seen[v], have[pt.it.Name] = true, true
+		}
+	}
+	return options
 }
 
 // typePinned: a class on the node constrains a label that comes from the instance type (other than zone,

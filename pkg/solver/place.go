@@ -59,31 +59,41 @@ func (s *solver) place(c *class) {
 			return
 		}
 		s.relax(c)
-		s.refresh(c)
 	}
 }
 
-// relax turns off one preference: the one whose rule now blocks every domain a new node could open, if
-// any, else the lightest.
-func (s *solver) relax(c *class) {
-	drop := -1
-	if r := s.blocking(c); r != nil {
-		for i, p := range c.prefs {
-			if p.on && p.rule == r {
-				drop = i
-			}
+// relax turns off the lightest preference whose removal lets the class place pods again, and turns back on
+// the lighter ones dropped earlier (they may hold again now that a heavier one is gone). It reports whether
+// it found one; the class's next pods are then placed already.
+func (s *solver) relax(c *class) bool {
+	for i := len(c.prefs) - 1; i >= 0; i-- {
+		if !c.prefs[i].on {
+			continue
 		}
-	}
-	if drop < 0 {
-		for i := len(c.prefs) - 1; i >= 0; i-- {
-			if c.prefs[i].on {
-				drop = i
-				break
+		c.prefs[i].on = false
+		c.active--
+		s.refresh(c)
+		if s.step(c) > 0 {
+			// Lighter preferences are only ever re-enabled by dropping a heavier one, so this ends.
+			for j := i + 1; j < len(c.prefs); j++ {
+				if !c.prefs[j].on {
+					c.prefs[j].on = true
+					c.active++
+				}
 			}
+			s.refresh(c)
+			return true
 		}
+		c.prefs[i].on = true
+		c.active++
 	}
-	c.prefs[drop].on = false
-	c.active--
+	// No single preference unblocks the class: drop them all.
+	for i := range c.prefs {
+		c.prefs[i].on = false
+	}
+	c.active = 0
+	s.refresh(c)
+	return false
 }
 
 // step places a batch of the class's pods on one node, existing or new, and returns how many.
