@@ -87,6 +87,8 @@ type rule struct {
 	maxSkew     int
 	minDomains  int
 	honorTaints bool
+	// ignoreAffinity counts domains of nodes the pod's node affinity excludes (nodeAffinityPolicy Ignore).
+	ignoreAffinity bool
 	// self is true when the class's own pods match the selector.
 	self bool
 	// eligible are the domains a spread rule balances across, computed per class; newDomain means a new
@@ -271,6 +273,7 @@ func (s *solver) spreadRule(pod *corev1.Pod, tsc corev1.TopologySpreadConstraint
 		r.minDomains = int(*tsc.MinDomains)
 	}
 	r.honorTaints = tsc.NodeTaintsPolicy != nil && *tsc.NodeTaintsPolicy == corev1.NodeInclusionPolicyHonor
+	r.ignoreAffinity = tsc.NodeAffinityPolicy != nil && *tsc.NodeAffinityPolicy == corev1.NodeInclusionPolicyIgnore
 	s.rules = append(s.rules, r)
 	return r
 }

@@ -285,7 +285,7 @@ func (s *solver) eligibleDomains(c *class, r *rule) {
 	r.newDomain = false
 	for _, n := range s.nodes {
 		d, ok := n.labels[r.key]
-		if !ok || n.isNew || !s.admitsLabels(c, n) {
+		if !ok || n.isNew || (!r.ignoreAffinity && !s.admitsLabels(c, n)) {
 			continue
 		}
 		if r.honorTaints && scheduling.Tolerates(c.tolerations, n.taints) != nil {

@@ -2,6 +2,8 @@ package solver
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -104,8 +106,9 @@ func (v volumeTopology) storageClass(claim *corev1.PersistentVolumeClaim) *stora
 	if name := className(claim); name != "" {
 		return v.classes[name]
 	}
-	for _, sc := range v.classes {
-		if sc.Annotations["storageclass.kubernetes.io/is-default-class"] == "true" {
+	// The default class; with several (a misconfiguration), the first by name, for a deterministic answer.
+	for _, name := range slices.Sorted(maps.Keys(v.classes)) {
+		if sc := v.classes[name]; sc.Annotations["storageclass.kubernetes.io/is-default-class"] == "true" {
 			return sc
 		}
 	}
