@@ -63,6 +63,9 @@ would do.`,
 		Example: `  # Instance types with the allocatable capacity and price Stevedore assumes
   stevedore catalog --sort-by price
 
+  # Where pending pods would go and which nodes would be launched for them
+  stevedore plan -f manifests/
+
   # Show the version of this binary
   stevedore version
 
@@ -82,6 +85,7 @@ would do.`,
 
 	root.AddCommand(
 		newCatalogCommand(),
+		newPlanCommand(),
 		newVersionCommand(),
 	)
 	return root

@@ -285,7 +285,7 @@ func (s *solver) poolReason(c *class, p *pool) string {
 		return "no instance type matches the pod's node requirements"
 	}
 	if !largest.avail.fits(c.req) {
-		return fmt.Sprintf("the pod requests %s, more than any matching instance type offers pods (largest %s: %s)",
+		return fmt.Sprintf("the pod requests %s, more than any matching instance type has room for (the largest, %s, offers pods %s)",
 			s.describe(c.req), largest.it.Name, s.describe(largest.avail))
 	}
 	return "no offering in a zone and capacity type the pod allows"

@@ -347,7 +347,7 @@ func TestLimitsAndOversizedPods(t *testing.T) {
 	}
 	s = &solver.Snapshot{Pods: uPods("huge", 1, "64", "1Gi", nil), NodePools: []*solver.NodePool{uPool("default", nil)}}
 	p = solve(t, s)
-	if len(p.Unschedulable) != 1 || !strings.Contains(p.Unschedulable[0].Reason, "more than any matching instance type offers pods (largest large") {
+	if len(p.Unschedulable) != 1 || !strings.Contains(p.Unschedulable[0].Reason, "more than any matching instance type has room for (the largest, large") {
 		t.Errorf("got %+v", p.Unschedulable)
 	}
 	s = &solver.Snapshot{Pods: uPods("web", 1, "1", "1Gi", nil)}
