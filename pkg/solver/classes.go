@@ -27,7 +27,10 @@ type class struct {
 
 	// required are the alternatives of node requirements (ORed): nodeSelector ∩ each required node
 	// affinity term ∩ volume topology.
-	required    []scheduling.Requirements
+	required []scheduling.Requirements
+	// affinity are the alternatives of the pod's own nodeSelector and required node affinity, which decide
+	// the domains topology spread counts (volumes and preferences do not).
+	affinity    []scheduling.Requirements
 	tolerations []corev1.Toleration
 	hostPorts   []string
 
@@ -42,6 +45,7 @@ type class struct {
 	options  []*option
 	matching []*podSelector // selectors that select this class's pods
 	blocked  []*rule        // anti-affinity rules of others (or its own) whose selector selects this class
+	watched  []*rule        // other classes' required spread rules whose selector selects this class
 	level    int            // bumped on every refresh; part of cache keys
 
 	staticReason string // set when the pods can never be placed (e.g. a missing PVC)
@@ -87,6 +91,8 @@ type rule struct {
 	maxSkew     int
 	minDomains  int
 	honorTaints bool
+	// class owns the rule; nil for a running pod's.
+	class *class
 	// ignoreAffinity counts domains of nodes the pod's node affinity excludes (nodeAffinityPolicy Ignore).
 	ignoreAffinity bool
 	// self is true when the class's own pods match the selector.
@@ -183,7 +189,8 @@ func (s *solver) newClass(key string, pod *corev1.Pod) *class {
 	if problem != "" {
 		c.staticReason = problem
 	}
-	for _, alt := range scheduling.PodRequirements(pod) {
+	c.affinity = scheduling.PodRequirements(pod)
+	for _, alt := range c.affinity {
 		if len(volumeReqs) == 0 {
 			c.required = append(c.required, alt)
 			continue
@@ -211,6 +218,7 @@ func (s *solver) newClass(key string, pod *corev1.Pod) *class {
 		if tsc.WhenUnsatisfiable == corev1.ScheduleAnyway {
 			c.prefs = append(c.prefs, preference{weight: 0, rule: r})
 		} else {
+			r.required = true
 			c.baseRules = append(c.baseRules, r)
 		}
 	}
@@ -242,6 +250,14 @@ func (s *solver) newClass(key string, pod *corev1.Pod) *class {
 	}
 	c.baseRules = slices.DeleteFunc(c.baseRules, func(r *rule) bool { return r == nil })
 	c.prefs = slices.DeleteFunc(c.prefs, func(p preference) bool { return p.node == nil && p.rule == nil })
+	for _, r := range c.baseRules {
+		r.class = c
+	}
+	for _, p := range c.prefs {
+		if p.rule != nil {
+			p.rule.class = c
+		}
+	}
 	// Heaviest preferences are relaxed last.
 	slices.SortStableFunc(c.prefs, func(a, b preference) int { return cmp.Compare(b.weight, a.weight) })
 	if !s.snapshot.Options.IgnorePreferences {
@@ -268,7 +284,7 @@ func (s *solver) spreadRule(pod *corev1.Pod, tsc corev1.TopologySpreadConstraint
 	if sel == nil {
 		return nil
 	}
-	r := &rule{kind: ruleSpread, selector: sel, key: tsc.TopologyKey, maxSkew: int(max(tsc.MaxSkew, 1)), id: len(s.rules)}
+	r := &rule{kind: ruleSpread, selector: sel, key: tsc.TopologyKey, maxSkew: int(max(tsc.MaxSkew, 1)), id: len(s.rules), owners: map[string]int{}}
 	if tsc.MinDomains != nil {
 		r.minDomains = int(*tsc.MinDomains)
 	}

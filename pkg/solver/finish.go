@@ -20,6 +20,24 @@ const defaultMaxInstanceTypeOptions = 60
 // plan assembles the result: new nodes resized to the cheapest type that holds what landed on them,
 // placements on existing nodes, and reasons for the pods left over.
 func (s *solver) plan() *Plan {
+	// Resize the new nodes, then give leftover pods a last chance against the capacity as it now is, with
+	// topology domains as they now are (see eligibleDomains); nodes opened then are resized too.
+	for i := 0; i < len(s.newNodes); i++ {
+		s.resize(s.newNodes[i])
+	}
+	s.final = true
+	for _, c := range s.classes {
+		if c.remaining() > 0 && c.staticReason == "" {
+			s.refresh(c)
+			s.place(c)
+		}
+	}
+	for _, n := range s.newNodes {
+		if !n.resized {
+			s.resize(n)
+		}
+	}
+
 	p := &Plan{}
 	for _, n := range s.nodes {
 		if !n.isNew && len(n.placed) > 0 {
@@ -31,7 +49,7 @@ func (s *solver) plan() *Plan {
 		limit = defaultMaxInstanceTypeOptions
 	}
 	for _, n := range s.newNodes {
-		claim := s.finishNode(n, limit)
+		claim := s.claim(n, limit)
 		p.NewNodeClaims = append(p.NewNodeClaims, claim)
 		p.PricePerHour += claim.PricePerHour
 	}
@@ -51,51 +69,71 @@ func (s *solver) plan() *Plan {
 	return p
 }
 
-// finishNode picks the cheapest instance type that every class on the node can use, in the node's zone and
-// capacity type, that holds what was placed, and lists the alternatives for the launcher.
-func (s *solver) finishNode(n *node, limit int) *NewNodeClaim {
+// used is what the pods placed on a new node request.
+func (n *node) used() vector {
 	used := n.pt.avail.clone()
-	used.sub(n.free, 1) // what the placed pods request
+	used.sub(n.free, 1)
+	return used
+}
+
+// resize swaps a new node's instance type for the cheapest that every class on it can use, in its zone and
+// capacity type, that holds what was placed and stays within the pool's limits.
+func (s *solver) resize(n *node) {
+	n.resized = true
+	used := n.used()
 	p := n.pt.pool
-	chosen, chosenOffering := n.pt, n.offering
-	var options []InstanceTypeOption
-	candidates := []*poolType{n.pt}
-	if !s.typePinned(n) {
-		candidates = s.byPrice(p, n.offering.Zone, n.offering.CapacityType)
-	}
-	for _, pt := range candidates {
-		if !pt.avail.fits(used) || !s.usableByAll(n, pt) {
+	for _, pt := range s.byPrice(p, n.offering.Zone, n.offering.CapacityType) {
+		if pt == n.pt {
+			return // nothing cheaper fits
+		}
+		if !pt.avail.fits(used) || !s.sameDomains(n, pt) || !s.servesAll(n, pt) || !s.minValuesOK(n.classes, pt, n.offering) {
 			continue
 		}
-		off, _ := offeringIn(pt, n.offering.Zone, n.offering.CapacityType)
-		if len(options) == 0 {
-			// The cheapest must also respect limits once swapped for what was charged.
-			p.charge(n.pt.capacity, -1)
-			allowed := p.allows(pt.capacity)
-			p.charge(n.pt.capacity, 1)
-			if !allowed {
-				continue
-			}
-			chosen, chosenOffering = pt, off
-		}
-		options = append(options, InstanceTypeOption{Name: pt.it.Name, PricePerHour: off.Price})
-		if len(options) == limit {
-			break
-		}
-	}
-	if len(options) == 0 {
-		options = []InstanceTypeOption{{Name: n.pt.it.Name, PricePerHour: n.offering.Price}}
-	}
-	options = s.widenForMinValues(n, used, candidates, options)
-	if chosen != n.pt {
 		p.charge(n.pt.capacity, -1)
-		p.charge(chosen.capacity, 1)
+		if !p.allows(pt.capacity) {
+			p.charge(n.pt.capacity, 1)
+			continue
+		}
+		p.charge(pt.capacity, 1)
 		for k := range n.pt.labels {
 			delete(n.labels, k)
 		}
-		maps.Copy(n.labels, chosen.labels)
-		n.pt, n.offering = chosen, chosenOffering
+		maps.Copy(n.labels, pt.labels)
+		n.offering, _ = offeringIn(pt, n.offering.Zone, n.offering.CapacityType)
+		n.pt = pt
+		n.free = pt.avail.clone()
+		n.free.sub(used, 1)
+		n.sig = s.sigs.of(n.labels, n.taints)
+		return
 	}
+}
+
+// claim describes a new node for the plan, listing the instance types the launcher may fall back on:
+// those every class on it can use, in its zone and capacity type, that hold what was placed.
+func (s *solver) claim(n *node, limit int) *NewNodeClaim {
+	used := n.used()
+	candidates := s.byPrice(n.pt.pool, n.offering.Zone, n.offering.CapacityType)
+	options := []InstanceTypeOption{{Name: n.pt.it.Name, PricePerHour: n.offering.Price}}
+	for _, pt := range candidates {
+		if len(options) >= limit {
+			break
+		}
+		if pt == n.pt || !pt.avail.fits(used) || !s.sameDomains(n, pt) || !s.servesAll(n, pt) {
+			continue
+		}
+		off, _ := offeringIn(pt, n.offering.Zone, n.offering.CapacityType)
+		if off.Price < n.offering.Price {
+			continue // cheaper but not chosen (limits or minValues): the chosen type leads the options
+		}
+		options = append(options, InstanceTypeOption{Name: pt.it.Name, PricePerHour: off.Price})
+	}
+	options = s.widenForMinValues(n, used, candidates, options)
+	slices.SortStableFunc(options, func(a, b InstanceTypeOption) int {
+		if a.Name == n.pt.it.Name || b.Name == n.pt.it.Name {
+			return cmp.Compare(boolRank(a.Name != n.pt.it.Name), boolRank(b.Name != n.pt.it.Name))
+		}
+		return cmp.Compare(a.PricePerHour, b.PricePerHour)
+	})
 	labels := maps.Clone(n.labels)
 	delete(labels, corev1.LabelHostname)
 	reqs := n.pt.pool.reqs.Copy()
@@ -112,6 +150,38 @@ func (s *solver) finishNode(n *node, limit int) *NewNodeClaim {
 		Pods:                n.placed,
 		InstanceTypeOptions: options,
 	}
+}
+
+// minValuesOK reports whether a node of type pt in the offering keeps the choice the pool's minValues
+// requirements ask for: enough distinct values of each such key among types that the classes can use, that
+// are offered in the same zone and capacity type, and that hold at least what pt holds (so whatever fits pt
+// fits them).
+func (s *solver) minValuesOK(classes []*class, pt *poolType, off cloudprovider.Offering) bool {
+	for key, r := range pt.pool.reqs {
+		if r.MinValues == nil {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, other := range s.byPrice(pt.pool, off.Zone, off.CapacityType) {
+			if !other.avail.fits(pt.avail) {
+				continue
+			}
+			usable := true
+			for _, c := range classes {
+				if !s.usable(c, other) {
+					usable = false
+					break
+				}
+			}
+			if usable {
+				seen[other.labels[key]] = true
+			}
+		}
+		if len(seen) < *r.MinValues {
+			return false
+		}
+	}
+	return true
 }
 
 // widenForMinValues adds options, cheapest first, until they span the number of distinct values each of the
@@ -139,10 +209,13 @@ func (s *solver) widenForMinValues(n *node, used vector, candidates []*poolType,
 				break
 			}
 			v := pt.labels[key]
-			if seen[v] || have[pt.it.Name] || !pt.avail.fits(used) || !s.usableByAll(n, pt) {
+			if seen[v] || have[pt.it.Name] || !pt.avail.fits(used) || !s.sameDomains(n, pt) || !s.servesAll(n, pt) {
 				continue
 			}
 			off, _ := offeringIn(pt, n.offering.Zone, n.offering.CapacityType)
+			if off.Price < n.offering.Price {
+				continue
+			}
 			options = append(options, InstanceTypeOption{Name: pt.it.Name, PricePerHour: off.Price})
 			seen[v], have[pt.it.Name] = true, true
 		}
@@ -150,21 +223,22 @@ func (s *solver) widenForMinValues(n *node, used vector, candidates []*poolType,
 	return options
 }
 
-// typePinned: a class on the node constrains a label that comes from the instance type (other than zone,
-// capacity type and hostname), so its rules were checked against this type's value; keep it.
-func (s *solver) typePinned(n *node) bool {
-	for _, c := range n.classes {
-		for _, r := range c.rules {
-			switch r.key {
-			case corev1.LabelTopologyZone, v1.CapacityTypeLabelKey, corev1.LabelHostname:
-			default:
-				if _, fromType := n.pt.labels[r.key]; fromType {
-					return true
-				}
-			}
+// sameDomains reports whether a node of type pt would sit in the same topology domains as the node does now
+// for every key some rule (of any class: other pods' counts depend on this node's labels too) counts, other
+// than zone, capacity type and hostname, which resizing keeps.
+func (s *solver) sameDomains(n *node, pt *poolType) bool {
+	for _, r := range s.rules {
+		switch r.key {
+		case corev1.LabelTopologyZone, v1.CapacityTypeLabelKey, corev1.LabelHostname:
+			continue
+		}
+		old, had := n.pt.labels[r.key]
+		now, has := pt.labels[r.key]
+		if had != has || old != now {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // byPrice lists the pool's types offered in the zone and capacity type, cheapest first (cached).
@@ -188,21 +262,48 @@ func (s *solver) byPrice(p *pool, zone, capacityType string) []*poolType {
 	return out
 }
 
-// usableByAll reports whether every class on the node has the type among its options.
-func (s *solver) usableByAll(n *node, pt *poolType) bool {
+// servesAll reports whether every class on the node accepts the node's labels with the type's in place of
+// the current type's: the same zone, capacity type and chosen labels, another instance type.
+func (s *solver) servesAll(n *node, pt *poolType) bool {
+	if pt == n.pt {
+		return true
+	}
+	if !s.usableByAll(n, pt) {
+		return false
+	}
+	labels := maps.Clone(n.labels)
+	for k := range n.pt.labels {
+		delete(labels, k)
+	}
+	maps.Copy(labels, pt.labels)
 	for _, c := range n.classes {
-		if c.usable == nil || c.usableLevel != c.level {
-			c.usable = map[*poolType]bool{}
-			c.usableLevel = c.level
-			for _, o := range c.options {
-				c.usable[o.pt] = true
-			}
-		}
-		if !c.usable[pt] {
+		if !admitsAny(c, labels) {
 			return false
 		}
 	}
 	return true
+}
+
+// usableByAll reports whether every class on the node has the type among its options.
+func (s *solver) usableByAll(n *node, pt *poolType) bool {
+	for _, c := range n.classes {
+		if !s.usable(c, pt) {
+			return false
+		}
+	}
+	return true
+}
+
+// usable reports whether the type is among the class's options.
+func (s *solver) usable(c *class, pt *poolType) bool {
+	if c.usable == nil || c.usableLevel != c.level {
+		c.usable = map[*poolType]bool{}
+		c.usableLevel = c.level
+		for _, o := range c.options {
+			c.usable[o.pt] = true
+		}
+	}
+	return c.usable[pt]
 }
 
 func admitsAny(c *class, labels map[string]string) bool {

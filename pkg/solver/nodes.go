@@ -29,6 +29,7 @@ type node struct {
 	offering cloudprovider.Offering
 	alt      scheduling.Requirements
 	index    int
+	resized  bool
 }
 
 // signatures interns node label sets and taints.

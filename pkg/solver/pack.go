@@ -3,7 +3,7 @@ package solver
 // simple reports whether the class has no constraint beyond node requirements, tolerations and resources:
 // no topology rules, no host ports, no anti-affinity of others selecting it and no preferences in force.
 func (s *solver) simple(c *class) bool {
-	return c.staticReason == "" && len(c.rules) == 0 && len(c.hostPorts) == 0 && len(c.blocked) == 0 && c.active == 0
+	return c.staticReason == "" && len(c.rules) == 0 && len(c.hostPorts) == 0 && len(c.blocked) == 0 && len(c.watched) == 0 && c.active == 0
 }
 
 // pack places a bundle of simple classes that share node requirements. Free capacity is filled first, then
@@ -106,10 +106,15 @@ func (s *solver) openFor(c *class, left vector) *node {
 		}
 		// Buying less than one node of a type costs the whole node.
 		nodes = max(nodes, 1)
-		off := o.offerings[0]
-		score := off.Price * nodes
-		if best == nil || score < bestScore*(1-1e-9) || (score <= bestScore*(1+1e-9) && o.fit > best.fit) {
-			best, bestOffering, bestScore = o, 0, score
+		for i, off := range o.offerings {
+			if o.pt.pool.minValues && !s.minValuesOK([]*class{c}, o.pt, off) {
+				continue
+			}
+			score := off.Price * nodes
+			if best == nil || score < bestScore*(1-1e-9) || (score <= bestScore*(1+1e-9) && o.fit > best.fit) {
+				best, bestOffering, bestScore = o, i, score
+			}
+			break // offerings are cheapest first
 		}
 	}
 	if best == nil {

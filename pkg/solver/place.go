@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 
@@ -12,6 +13,7 @@ import (
 
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
 	"github.com/stevedore-dev/stevedore/pkg/cloudprovider"
+	"github.com/stevedore-dev/stevedore/pkg/scheduling"
 )
 
 // newHost is the hostname domain of a node that does not exist yet: it holds no pods.
@@ -239,7 +241,20 @@ func (s *solver) fit(c *class, n *node) (int, bool) {
 			return 0, r.key == corev1.LabelHostname
 		}
 	}
+	for _, r := range c.watched {
+		if d, ok := n.labels[r.key]; ok && r.owners[d] > 0 {
+			if k = min(k, s.watchAllowance(r, d)); k == 0 {
+				return 0, false
+			}
+		}
+	}
 	return k, false
+}
+
+// watchAllowance is how many pods matching another class's spread rule may join a domain that holds pods of
+// that class without breaking their skew.
+func (s *solver) watchAllowance(r *rule, domain string) int {
+	return max(s.minCount(r)+r.maxSkew-s.counter.count(r.selector, r.key, domain), 0)
 }
 
 // allow is how many more pods of the rule's class the domain takes (unlimited when the rule does not cap it).
@@ -283,7 +298,32 @@ func (s *solver) allow(r *rule, domain string, hasDomain bool) int {
 // minCount is the global minimum a spread rule measures skew against: the least-loaded eligible domain,
 // or zero when fewer domains than minDomains are eligible or a new node would open an empty one.
 func (s *solver) minCount(r *rule) int {
-	if r.newDomain || len(r.eligible) < r.minDomains {
+	if r.key == corev1.LabelHostname {
+		// While any pool can still launch a node the pod's affinity accepts, that node would be an empty
+		// domain, whoever it is launched for.
+		if r.newDomain && s.roomForNode() {
+			return 0
+		}
+		// Every node the pod may use is a domain, those this plan opens included.
+		least, domains := -1, 0
+		for _, n := range s.nodes {
+			if _, ok := n.labels[r.key]; !ok || (!n.isNew && !slices.Contains(r.eligible, n.labels[r.key])) {
+				continue
+			}
+			if n.isNew && r.class != nil && !admitsAny(r.class, n.labels) {
+				continue
+			}
+			domains++
+			if c := s.counter.count(r.selector, r.key, n.labels[r.key]); least < 0 || c < least {
+				least = c
+			}
+		}
+		if domains < r.minDomains {
+			return 0
+		}
+		return max(least, 0)
+	}
+	if len(r.eligible) < r.minDomains {
 		return 0
 	}
 	least := -1
@@ -293,6 +333,18 @@ func (s *solver) minCount(r *rule) int {
 		}
 	}
 	return max(least, 0)
+}
+
+// roomForNode reports whether some pool's limits still allow a node of one of its types.
+func (s *solver) roomForNode() bool {
+	for _, p := range s.pools {
+		for _, pt := range p.types {
+			if p.allows(pt.capacity) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // record places k pods of the class on the node.
@@ -309,7 +361,7 @@ func (s *solver) record(c *class, n *node, k int) {
 	n.ports = append(n.ports, c.hostPorts...)
 	s.counter.add(c.matching, n.labels, k)
 	for _, r := range c.rules {
-		if r.kind == ruleAntiAffinity {
+		if r.kind == ruleAntiAffinity || (r.kind == ruleSpread && r.required) {
 			if d, ok := n.labels[r.key]; ok {
 				r.owners[d] += k
 			}
@@ -371,6 +423,9 @@ func (s *solver) open(c *class) *node {
 			}
 			if a == 0 {
 				blocked = true
+				continue
+			}
+			if p.minValues && !s.minValuesOK([]*class{c}, o.pt, off) {
 				continue
 			}
 			score := off.Price * density
@@ -464,6 +519,24 @@ func (s *solver) openAllowance(c *class, o *option, off cloudprovider.Offering) 
 			return 0
 		}
 	}
+	for _, r := range c.watched {
+		if r.key == corev1.LabelHostname {
+			continue
+		}
+		if d, ok := optionDomain(o, off, r.key); ok && r.owners[d] > 0 {
+			a = min(a, s.watchAllowance(r, d))
+		}
+	}
+	if s.final {
+		// No new domains in the last pass: they would change the skew the plan's other pods were placed by.
+		for _, r := range c.rules {
+			if r.kind == ruleSpread && r.key != corev1.LabelHostname {
+				if d, ok := optionDomain(o, off, r.key); !ok || !slices.Contains(r.eligible, d) {
+					return 0
+				}
+			}
+		}
+	}
 	return a
 }
 
@@ -473,17 +546,53 @@ func newNodeLabels(o *option, off cloudprovider.Offering) (map[string]string, bo
 	labels := maps.Clone(o.pt.labels)
 	labels[corev1.LabelTopologyZone] = off.Zone
 	labels[v1.CapacityTypeLabelKey] = off.CapacityType
-	for k, r := range o.alt {
-		if _, ok := labels[k]; ok || r.AllowsAbsent() {
+	// Labels the pool requires (a custom key with several allowed values, say) or the pod requires get a
+	// value both allow; keys are visited in order so the choice is deterministic.
+	for _, k := range unionKeys(o.alt, o.pt.combined) {
+		if _, ok := labels[k]; ok {
 			continue
 		}
-		v, ok := r.Intersection(o.pt.combined.Get(k)).Any()
+		r := o.pt.combined.Get(k).Intersection(o.alt.Get(k))
+		if r.AllowsAbsent() {
+			continue
+		}
+		v, ok := pickValue(r)
 		if !ok {
 			return nil, false
 		}
 		labels[k] = v
 	}
 	return labels, true
+}
+
+func unionKeys(a, b scheduling.Requirements) []string {
+	keys := a.Keys()
+	for _, k := range b.Keys() {
+		if !a.Has(k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// pickValue chooses a value a requirement allows: the smallest listed one, or for an open-ended requirement
+// (Exists, NotIn, Gt) a made-up one that it allows.
+func pickValue(r *scheduling.Requirement) (string, bool) {
+	if v, ok := r.Any(); ok {
+		return v, true
+	}
+	if r.Len() != math.MaxInt {
+		return "", false
+	}
+	for i := range 100 {
+		for _, v := range []string{strconv.Itoa(i), "stevedore-" + strconv.Itoa(i)} {
+			if r.Has(v) {
+				return v, true
+			}
+		}
+	}
+	return "", false
 }
 
 // blocking returns the class's rule that keeps it out of every domain a new node could open, or nil.

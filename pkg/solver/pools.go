@@ -24,6 +24,8 @@ type pool struct {
 	nodeLimit     int64 // -1: unlimited
 	nodes         int64
 	types         []*poolType
+	// minValues is true when a requirement asks for a minimum number of distinct values.
+	minValues bool
 }
 
 // poolType is an instance type as a given pool would launch it.
@@ -58,6 +60,9 @@ func (s *solver) preparePools() {
 		}
 		if spec.Weight != nil {
 			p.weight = *spec.Weight
+		}
+		for _, r := range p.reqs {
+			p.minValues = p.minValues || r.MinValues != nil
 		}
 		for k, v := range spec.Template.ObjectMeta.Labels {
 			p.labels[k] = string(v)

@@ -32,6 +32,8 @@ type solver struct {
 	ranked   map[string][]*poolType
 	levels   int
 	newNodes []*node
+	// final is set for the last pass over leftover pods, when topology domains are those of real nodes.
+	final bool
 }
 
 func newSolver(snapshot *Snapshot) *solver {
@@ -123,6 +125,16 @@ func newSolver(snapshot *Snapshot) *solver {
 		}
 		for _, r := range c.baseRules {
 			r.self = r.selector.matches(c.namespace, c.labels)
+		}
+		for _, o := range s.classes {
+			if o == c {
+				continue
+			}
+			for _, r := range o.baseRules {
+				if r.kind == ruleSpread && r.selector.matches(c.namespace, c.labels) {
+					c.watched = append(c.watched, r)
+				}
+			}
 		}
 		for _, p := range c.prefs {
 			if p.rule != nil {
@@ -278,14 +290,27 @@ func (s *solver) optionsFor(c *class) []*option {
 	return out
 }
 
-// eligibleDomains computes the domains a spread rule balances across: those of existing nodes the class may
-// use (node affinity honoured; taints when the constraint says so) and those new nodes could open.
+// eligibleDomains computes the domains a spread rule balances across, as the kube-scheduler does with
+// nodeAffinityPolicy Honor: those of nodes that the pod's own nodeSelector and required node affinity
+// accept (volumes and preferences do not narrow them), existing or that any pool could launch; with
+// nodeTaintsPolicy Honor, only nodes whose taints the pod tolerates.
 func (s *solver) eligibleDomains(c *class, r *rule) {
 	domains := map[string]bool{}
 	r.newDomain = false
+	accepts := func(labels map[string]string) bool {
+		if r.ignoreAffinity {
+			return true
+		}
+		for _, alt := range c.affinity {
+			if matchesLabels(alt, labels) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, n := range s.nodes {
 		d, ok := n.labels[r.key]
-		if !ok || n.isNew || (!r.ignoreAffinity && !s.admitsLabels(c, n)) {
+		if !ok || n.isNew || !accepts(n.labels) {
 			continue
 		}
 		if r.honorTaints && scheduling.Tolerates(c.tolerations, n.taints) != nil {
@@ -293,14 +318,39 @@ func (s *solver) eligibleDomains(c *class, r *rule) {
 		}
 		domains[d] = true
 	}
-	for _, o := range c.options {
-		if r.key == corev1.LabelHostname {
-			r.newDomain = true
+	if s.final {
+		// The plan's nodes are known now: its new nodes are the only new domains.
+		for _, n := range s.newNodes {
+			if d, ok := n.labels[r.key]; ok && accepts(n.labels) && (!r.honorTaints || scheduling.Tolerates(c.tolerations, n.taints) == nil) {
+				domains[d] = true
+			}
+		}
+		r.eligible = slices.Sorted(maps.Keys(domains))
+		if r.key != corev1.LabelHostname {
+			return
+		}
+	}
+	for _, p := range s.pools {
+		if r.honorTaints && scheduling.Tolerates(c.tolerations, p.taints) != nil {
 			continue
 		}
-		for _, off := range o.offerings {
-			if d, ok := optionDomain(o, off, r.key); ok {
-				domains[d] = true
+		for _, pt := range p.types {
+			for _, alt := range c.affinity {
+				if !r.ignoreAffinity && alt.Compatible(pt.combined, nil) != nil {
+					continue
+				}
+				o := &option{pt: pt, alt: alt}
+				for _, off := range pt.offerings {
+					if !r.ignoreAffinity && (!alt.Get(corev1.LabelTopologyZone).Has(off.Zone) || !alt.Get(v1.CapacityTypeLabelKey).Has(off.CapacityType)) {
+						continue
+					}
+					if r.key == corev1.LabelHostname {
+						r.newDomain = true
+					} else if d, ok := optionDomain(o, off, r.key); ok {
+						domains[d] = true
+					}
+				}
+				break
 			}
 		}
 	}
