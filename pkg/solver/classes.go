@@ -46,6 +46,7 @@ type class struct {
 	matching []*podSelector // selectors that select this class's pods
 	blocked  []*rule        // anti-affinity rules of others (or its own) whose selector selects this class
 	watched  []*rule        // other classes' required spread rules whose selector selects this class
+	counted  []*rule        // every spread rule whose selector selects this class's pods
 	level    int            // bumped on every refresh; part of cache keys
 
 	staticReason string // set when the pods can never be placed (e.g. a missing PVC)
@@ -103,6 +104,10 @@ type rule struct {
 	newDomain bool
 	// owner counts, for anti-affinity symmetry: how many pods holding this rule are in each domain.
 	owners map[string]int
+	// counts are a spread rule's matching pods per domain, on nodes it counts (see countsOn); accepted
+	// caches countsOn per node signature.
+	counts   map[string]int
+	accepted map[int]bool
 	// least and memo are valid during one placement step (see prepare).
 	least int
 	memo  []memoEntry
@@ -284,7 +289,7 @@ func (s *solver) spreadRule(pod *corev1.Pod, tsc corev1.TopologySpreadConstraint
 	if sel == nil {
 		return nil
 	}
-	r := &rule{kind: ruleSpread, selector: sel, key: tsc.TopologyKey, maxSkew: int(max(tsc.MaxSkew, 1)), id: len(s.rules), owners: map[string]int{}}
+	r := &rule{kind: ruleSpread, selector: sel, key: tsc.TopologyKey, maxSkew: int(max(tsc.MaxSkew, 1)), id: len(s.rules), owners: map[string]int{}, counts: map[string]int{}, accepted: map[int]bool{}}
 	if tsc.MinDomains != nil {
 		r.minDomains = int(*tsc.MinDomains)
 	}

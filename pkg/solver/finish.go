@@ -37,6 +37,14 @@ func (s *solver) plan() *Plan {
 			s.resize(n)
 		}
 	}
+	// Then, with no node opened any more, hostname domains are exactly the plan's nodes too.
+	s.closed = true
+	for _, c := range s.classes {
+		if c.remaining() > 0 && c.staticReason == "" {
+			s.refresh(c)
+			s.place(c)
+		}
+	}
 
 	p := &Plan{}
 	for _, n := range s.nodes {
@@ -162,8 +170,10 @@ func (s *solver) minValuesOK(classes []*class, pt *poolType, off cloudprovider.O
 			continue
 		}
 		seen := map[string]bool{}
+		own, _ := offeringIn(pt, off.Zone, off.CapacityType)
 		for _, other := range s.byPrice(pt.pool, off.Zone, off.CapacityType) {
-			if !other.avail.fits(pt.avail) {
+			// Options lead with the chosen type, so only types at least as dear count.
+			if price, _ := offeringIn(other, off.Zone, off.CapacityType); price.Price < own.Price || !other.avail.fits(pt.avail) {
 				continue
 			}
 			usable := true

@@ -1,5 +1,7 @@
 package solver
 
+import "slices"
+
 // simple reports whether the class has no constraint beyond node requirements, tolerations and resources:
 // no topology rules, no host ports, no anti-affinity of others selecting it and no preferences in force.
 func (s *solver) simple(c *class) bool {
@@ -59,6 +61,9 @@ func (s *solver) fill(n *node, bundle []*class) int {
 		bestScore, bestFit := -1.0, 0
 		for _, c := range bundle {
 			if c.remaining() == 0 || !s.admits(c, n) {
+				continue
+			}
+			if n.isNew && n.pt.pool.minValues && n.counts[c] == 0 && !s.minValuesOK(append(slices.Clone(n.classes), c), n.pt, n.offering) {
 				continue
 			}
 			fit := n.free.count(c.req, c.remaining())

@@ -191,7 +191,7 @@ func (s *solver) zonesByLoad(c *class) []string {
 		}
 	}
 	slices.SortStableFunc(zones, func(a, b string) int {
-		return cmp.Compare(s.counter.count(first.selector, first.key, a), s.counter.count(first.selector, first.key, b))
+		return cmp.Compare(s.ruleCount(first, a), s.ruleCount(first, b))
 	})
 	return zones
 }
@@ -248,13 +248,16 @@ func (s *solver) fit(c *class, n *node) (int, bool) {
 			}
 		}
 	}
+	if n.isNew && n.pt.pool.minValues && n.counts[c] == 0 && !s.minValuesOK(append(slices.Clone(n.classes), c), n.pt, n.offering) {
+		return 0, true // the types left for the node's pods would not span the pool's minValues
+	}
 	return k, false
 }
 
 // watchAllowance is how many pods matching another class's spread rule may join a domain that holds pods of
 // that class without breaking their skew.
 func (s *solver) watchAllowance(r *rule, domain string) int {
-	return max(s.minCount(r)+r.maxSkew-s.counter.count(r.selector, r.key, domain), 0)
+	return max(s.minCount(r)+r.maxSkew-r.counts[domain], 0)
 }
 
 // allow is how many more pods of the rule's class the domain takes (unlimited when the rule does not cap it).
@@ -264,7 +267,7 @@ func (s *solver) allow(r *rule, domain string, hasDomain bool) int {
 		if !hasDomain {
 			return 0 // nodes without the topology key are not candidates for a DoNotSchedule spread
 		}
-		count := s.counter.count(r.selector, r.key, domain)
+		count := r.counts[domain]
 		least := r.least
 		if r.self {
 			return max(least+r.maxSkew-count, 0)
@@ -277,7 +280,7 @@ func (s *solver) allow(r *rule, domain string, hasDomain bool) int {
 		if !hasDomain {
 			return 0
 		}
-		if s.counter.count(r.selector, r.key, domain) > 0 || (r.self && s.counter.totals[r.selector.id] == 0) {
+		if s.counter.count(r.selector, r.key, domain) > 0 || (r.self && s.counter.keyTotal(r.selector, r.key) == 0) {
 			return unlimited
 		}
 		return 0
@@ -301,20 +304,17 @@ func (s *solver) minCount(r *rule) int {
 	if r.key == corev1.LabelHostname {
 		// While any pool can still launch a node the pod's affinity accepts, that node would be an empty
 		// domain, whoever it is launched for.
-		if r.newDomain && s.roomForNode() {
+		if r.newDomain && !s.closed && s.roomForNode() {
 			return 0
 		}
 		// Every node the pod may use is a domain, those this plan opens included.
 		least, domains := -1, 0
 		for _, n := range s.nodes {
-			if _, ok := n.labels[r.key]; !ok || (!n.isNew && !slices.Contains(r.eligible, n.labels[r.key])) {
-				continue
-			}
-			if n.isNew && r.class != nil && !admitsAny(r.class, n.labels) {
+			if _, ok := n.labels[r.key]; !ok || !s.countsOn(r, n) {
 				continue
 			}
 			domains++
-			if c := s.counter.count(r.selector, r.key, n.labels[r.key]); least < 0 || c < least {
+			if c := r.counts[n.labels[r.key]]; least < 0 || c < least {
 				least = c
 			}
 		}
@@ -328,11 +328,56 @@ func (s *solver) minCount(r *rule) int {
 	}
 	least := -1
 	for _, d := range r.eligible {
-		if c := s.counter.count(r.selector, r.key, d); least < 0 || c < least {
+		if c := r.counts[d]; least < 0 || c < least {
 			least = c
 		}
 	}
 	return max(least, 0)
+}
+
+// ruleCount is how many matching pods a rule counts in the domain: its own counts for spread rules (they
+// honour the pod's node affinity and, if asked, taints), the counter's otherwise.
+func (s *solver) ruleCount(r *rule, domain string) int {
+	if r.kind == ruleSpread {
+		return r.counts[domain]
+	}
+	return s.counter.count(r.selector, r.key, domain)
+}
+
+// countsOn reports whether a spread rule counts pods on the node: with nodeAffinityPolicy Honor (the
+// default) only nodes the pod's own nodeSelector and required node affinity accept, with nodeTaintsPolicy
+// Honor only nodes whose taints it tolerates. Cached per node signature.
+func (s *solver) countsOn(r *rule, n *node) bool {
+	if v, ok := r.accepted[n.sig]; ok {
+		return v
+	}
+	ok := true
+	if r.class != nil {
+		if !r.ignoreAffinity {
+			ok = false
+			for _, alt := range r.class.affinity {
+				if matchesLabels(alt, n.labels) {
+					ok = true
+					break
+				}
+			}
+		}
+		if ok && r.honorTaints {
+			ok = scheduling.Tolerates(r.class.tolerations, n.taints) == nil
+		}
+	}
+	r.accepted[n.sig] = ok
+	return ok
+}
+
+// zoneInUse reports whether some node of the plan is in the zone.
+func (s *solver) zoneInUse(zone string) bool {
+	for _, n := range s.nodes {
+		if n.labels[corev1.LabelTopologyZone] == zone {
+			return true
+		}
+	}
+	return false
 }
 
 // roomForNode reports whether some pool's limits still allow a node of one of its types.
@@ -360,6 +405,11 @@ func (s *solver) record(c *class, n *node, k int) {
 	n.counts[c] += k
 	n.ports = append(n.ports, c.hostPorts...)
 	s.counter.add(c.matching, n.labels, k)
+	for _, r := range c.counted {
+		if d, ok := n.labels[r.key]; ok && s.countsOn(r, n) {
+			r.counts[d] += k
+		}
+	}
 	for _, r := range c.rules {
 		if r.kind == ruleAntiAffinity || (r.kind == ruleSpread && r.required) {
 			if d, ok := n.labels[r.key]; ok {
@@ -372,6 +422,9 @@ func (s *solver) record(c *class, n *node, k int) {
 // open starts a new node for the class: in the heaviest pool that can take one, the instance type and
 // offering with the lowest price per pod of the class it will hold.
 func (s *solver) open(c *class) *node {
+	if s.closed {
+		return nil
+	}
 	type choice struct {
 		o     *option
 		off   cloudprovider.Offering
@@ -528,6 +581,10 @@ func (s *solver) openAllowance(c *class, o *option, off cloudprovider.Offering) 
 		}
 	}
 	if s.final {
+		// No node in a zone the plan has no node in yet: it would be a new domain for pods already placed.
+		if !s.zoneInUse(off.Zone) {
+			return 0
+		}
 		// No new domains in the last pass: they would change the skew the plan's other pods were placed by.
 		for _, r := range c.rules {
 			if r.kind == ruleSpread && r.key != corev1.LabelHostname {

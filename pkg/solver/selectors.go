@@ -35,6 +35,8 @@ type counter struct {
 	counts []map[string]map[string]int
 	// totals[selector id] is the number of matching pods anywhere.
 	totals []int
+	// keyTotals[selector id][topology key] is the number of matching pods on nodes that have the key.
+	keyTotals []map[string]int
 }
 
 func newCounter() *counter { return &counter{byKey: map[string]*podSelector{}} }
@@ -57,6 +59,7 @@ func (c *counter) intern(ls *metav1.LabelSelector, namespaces sets.Set[string], 
 		c.selectors = append(c.selectors, s)
 		c.counts = append(c.counts, map[string]map[string]int{})
 		c.totals = append(c.totals, 0)
+		c.keyTotals = append(c.keyTotals, map[string]int{})
 	}
 	if !s.keys.Has(topologyKey) {
 		s.keys.Insert(topologyKey)
@@ -79,10 +82,14 @@ func (c *counter) add(matching []*podSelector, nodeLabels map[string]string, k i
 		for key, domains := range c.counts[s.id] {
 			if d, ok := nodeLabels[key]; ok {
 				domains[d] += k
+				c.keyTotals[s.id][key] += k
 			}
 		}
 	}
 }
+
+// keyTotal is the number of pods matching s on nodes that carry the topology key.
+func (c *counter) keyTotal(s *podSelector, key string) int { return c.keyTotals[s.id][key] }
 
 // count is the number of pods matching s in the domain.
 func (c *counter) count(s *podSelector, key, domain string) int { return c.counts[s.id][key][domain] }

@@ -32,8 +32,9 @@ type solver struct {
 	ranked   map[string][]*poolType
 	levels   int
 	newNodes []*node
-	// final is set for the last pass over leftover pods, when topology domains are those of real nodes.
-	final bool
+	// final is set for the last passes over leftover pods, when topology domains are those of real nodes;
+	// closed for the very last, which opens no node.
+	final, closed bool
 }
 
 func newSolver(snapshot *Snapshot) *solver {
@@ -113,11 +114,27 @@ func newSolver(snapshot *Snapshot) *solver {
 		}
 	}
 	// Every selector is known now: count the running pods.
+	var spreads []*rule
+	for _, r := range s.rules {
+		if r.kind == ruleSpread {
+			spreads = append(spreads, r)
+		}
+	}
 	for _, ep := range existingPods {
 		s.counter.add(s.counter.matching(ep.pod.Namespace, ep.pod.Labels), ep.node.labels, 1)
+		for _, r := range spreads {
+			if d, ok := ep.node.labels[r.key]; ok && r.selector.matches(ep.pod.Namespace, ep.pod.Labels) && s.countsOn(r, ep.node) {
+				r.counts[d]++
+			}
+		}
 	}
 	for _, c := range s.classes {
 		c.matching = s.counter.matching(c.namespace, c.labels)
+		for _, r := range spreads {
+			if r.selector.matches(c.namespace, c.labels) {
+				c.counted = append(c.counted, r)
+			}
+		}
 		for _, r := range s.rules {
 			if r.kind == ruleAntiAffinity && r.required && r.selector.matches(c.namespace, c.labels) {
 				c.blocked = append(c.blocked, r)
