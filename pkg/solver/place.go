@@ -321,6 +321,10 @@ func (s *solver) minCount(r *rule) int {
 		if domains < r.minDomains {
 			return 0
 		}
+		if least > 0 {
+			// Pods now stack above one per node on the promise that no empty node appears later.
+			s.tight = true
+		}
 		return max(least, 0)
 	}
 	if len(r.eligible) < r.minDomains {
@@ -422,7 +426,7 @@ func (s *solver) record(c *class, n *node, k int) {
 // open starts a new node for the class: in the heaviest pool that can take one, the instance type and
 // offering with the lowest price per pod of the class it will hold.
 func (s *solver) open(c *class) *node {
-	if s.closed {
+	if s.closed || (s.final && s.tight) {
 		return nil
 	}
 	type choice struct {

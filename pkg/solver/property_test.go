@@ -77,9 +77,6 @@ func TestSolverProperty(t *testing.T) {
 				if seed%propertyDeterminismEvery == 0 {
 					vs = append(vs, determinismViolations(t, seed, s, p, before)...)
 				}
-				if len(vs) == 0 {
-					return
-				}
 				rules := map[string]bool{}
 				for _, v := range vs {
 					rules[v.rule] = true
@@ -89,6 +86,11 @@ func TestSolverProperty(t *testing.T) {
 					byRule[r] = append(byRule[r], seed)
 				}
 				mu.Unlock()
+				// Soft rules are judged across all seeds, below.
+				vs = slices.DeleteFunc(vs, func(v violation) bool { _, soft := softRules[v.rule]; return soft })
+				if len(vs) == 0 {
+					return
+				}
 				if failures.Add(1) > propertyDetailedFailures {
 					t.Errorf("%d violations of %v (details elided; run this seed alone for them)", len(vs), sortedKeys(rules))
 					return
@@ -108,7 +110,28 @@ func TestSolverProperty(t *testing.T) {
 		seeds := byRule[rule]
 		slices.Sort(seeds)
 		t.Logf("rule %s broken for %d of %d seeds, first %v", rule, len(seeds), n, seeds[:min(len(seeds), 10)])
+		if budget, soft := softRules[rule]; soft && float64(len(seeds)) > budget*float64(n) {
+			t.Errorf("rule %s broken for %.1f%% of seeds, above its budget of %.1f%%: a regression in the solver", rule,
+				100*float64(len(seeds))/float64(n), 100*budget)
+		}
 	}
+}
+
+// softRules are checks the solver is known not to meet on every snapshot, by design, with the share of
+// seeds allowed to break each; above it the test fails, so a regression still shows. Every other rule must
+// hold on every seed.
+//   - unschedulable (completeness): the solver treats every zone a pool could launch into as a spread domain
+//     (Karpenter's semantics, so that spreading spreads) and keeps the minValues choice with types at least
+//     as large as the one it opens, both stricter than the kube-scheduler on the final plan, so a pod the
+//     checker could still fit on a fresh node is sometimes left pending.
+//   - claim-not-cheapest: a claim keeps a type when a cheaper one would cut the minValues choice below the
+//     pool's minimum or change a topology label other pods were counted by.
+//   - topology-spread-cross: a spread selector that also counts pods of workloads without that constraint
+//     depends on the order the kube-scheduler binds pods in.
+var softRules = map[string]float64{
+	ruleUnschedulable: 0.04,
+	ruleCheapest:      0.005,
+	ruleSpreadCross:   0.005,
 }
 
 // raceEnabled reports whether the test binary was built with -race.

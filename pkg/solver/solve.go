@@ -35,6 +35,9 @@ type solver struct {
 	// final is set for the last passes over leftover pods, when topology domains are those of real nodes;
 	// closed for the very last, which opens no node.
 	final, closed bool
+	// tight is set once a hostname spread relied on every node holding a matching pod: no node may open
+	// after the main pass then, or it would be an empty domain below them.
+	tight bool
 }
 
 func newSolver(snapshot *Snapshot) *solver {
