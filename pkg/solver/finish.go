@@ -198,6 +198,9 @@ func (s *solver) minValuesOK(classes []*class, pt *poolType, off cloudprovider.O
 // pool's minValues requirements asks for (such as five instance families), so the launcher keeps that much
 // choice.
 func (s *solver) widenForMinValues(n *node, used vector, candidates []*poolType, options []InstanceTypeOption) []InstanceTypeOption {
+	if !n.pt.pool.minValues {
+		return options
+	}
 	byName := map[string]*poolType{}
 	for _, pt := range candidates {
 		byName[pt.it.Name] = pt
@@ -237,13 +240,23 @@ func (s *solver) widenForMinValues(n *node, used vector, candidates []*poolType,
 // for every key some rule (of any class: other pods' counts depend on this node's labels too) counts, other
 // than zone, capacity type and hostname, which resizing keeps.
 func (s *solver) sameDomains(n *node, pt *poolType) bool {
-	for _, r := range s.rules {
-		switch r.key {
-		case corev1.LabelTopologyZone, v1.CapacityTypeLabelKey, corev1.LabelHostname:
-			continue
+	if s.typeKeys == nil {
+		s.typeKeys = []string{}
+		seen := map[string]bool{}
+		for _, r := range s.rules {
+			switch r.key {
+			case corev1.LabelTopologyZone, v1.CapacityTypeLabelKey, corev1.LabelHostname:
+				continue
+			}
+			if !seen[r.key] {
+				seen[r.key] = true
+				s.typeKeys = append(s.typeKeys, r.key)
+			}
 		}
-		old, had := n.pt.labels[r.key]
-		now, has := pt.labels[r.key]
+	}
+	for _, key := range s.typeKeys {
+		old, had := n.pt.labels[key]
+		now, has := pt.labels[key]
 		if had != has || old != now {
 			return false
 		}
@@ -281,13 +294,40 @@ func (s *solver) servesAll(n *node, pt *poolType) bool {
 	if !s.usableByAll(n, pt) {
 		return false
 	}
-	labels := maps.Clone(n.labels)
-	for k := range n.pt.labels {
-		delete(labels, k)
+	// The node's labels with pt's in place of its type's, looked up without building the map.
+	lookup := func(k string) (string, bool) {
+		if v, ok := pt.labels[k]; ok {
+			return v, true
+		}
+		if _, ok := n.pt.labels[k]; ok {
+			return "", false
+		}
+		v, ok := n.labels[k]
+		return v, ok
 	}
-	maps.Copy(labels, pt.labels)
 	for _, c := range n.classes {
-		if !admitsAny(c, labels) {
+		admitted := false
+		for _, alt := range c.alts {
+			if matchesLookup(alt, lookup) {
+				admitted = true
+				break
+			}
+		}
+		if !admitted {
+			return false
+		}
+	}
+	return true
+}
+
+// matchesLookup is matchesLabels over labels given by a lookup function.
+func matchesLookup(reqs scheduling.Requirements, lookup func(string) (string, bool)) bool {
+	for k, r := range reqs {
+		if v, ok := lookup(k); ok {
+			if !r.Has(v) {
+				return false
+			}
+		} else if !r.AllowsAbsent() {
 			return false
 		}
 	}

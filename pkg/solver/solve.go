@@ -38,6 +38,9 @@ type solver struct {
 	// tight is set once a hostname spread relied on every node holding a matching pod: no node may open
 	// after the main pass then, or it would be an empty domain below them.
 	tight bool
+	// typeKeys are the topology keys rules count, other than zone, capacity type and hostname (see
+	// sameDomains).
+	typeKeys []string
 }
 
 func newSolver(snapshot *Snapshot) *solver {
