@@ -356,15 +356,6 @@ func (s *solver) usable(c *class, pt *poolType) bool {
 	return c.usable[pt]
 }
 
-func admitsAny(c *class, labels map[string]string) bool {
-	for _, alt := range c.alts {
-		if matchesLabels(alt, labels) {
-			return true
-		}
-	}
-	return false
-}
-
 func offeringIn(pt *poolType, zone, capacityType string) (cloudprovider.Offering, bool) {
 	for _, o := range pt.offerings {
 		if o.Zone == zone && o.CapacityType == capacityType {
