@@ -1,6 +1,7 @@
 package scheduling
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -144,7 +145,7 @@ func (r *Requirement) Intersection(o *Requirement) *Requirement {
 		greaterThan: maxPtr(r.greaterThan, o.greaterThan),
 		lessThan:    minPtr(r.lessThan, o.lessThan),
 		allowAbsent: r.allowAbsent && o.allowAbsent,
-		MinValues:   maxIntPtr(r.MinValues, o.MinValues),
+		MinValues:   maxPtr(r.MinValues, o.MinValues),
 	}
 	switch {
 	case r.complement && o.complement:
@@ -259,7 +260,8 @@ func anyOf(s sets.Set[string], pred func(string) bool) bool {
 	return false
 }
 
-func maxPtr(a, b *int64) *int64 {
+// maxPtr is the larger of two optional bounds (nil is no bound); minPtr the smaller.
+func maxPtr[T cmp.Ordered](a, b *T) *T {
 	switch {
 	case a == nil:
 		return b
@@ -270,22 +272,11 @@ func maxPtr(a, b *int64) *int64 {
 	}
 }
 
-func minPtr(a, b *int64) *int64 {
+func minPtr[T cmp.Ordered](a, b *T) *T {
 	switch {
 	case a == nil:
 		return b
 	case b == nil || *a <= *b:
-		return a
-	default:
-		return b
-	}
-}
-
-func maxIntPtr(a, b *int) *int {
-	switch {
-	case a == nil:
-		return b
-	case b == nil || *a >= *b:
 		return a
 	default:
 		return b
