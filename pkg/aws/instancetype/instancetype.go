@@ -25,6 +25,13 @@ type Options struct {
 	// VMMemoryOverheadPercent is the share of memory a node never reports, in [0, 1); callers pass
 	// DefaultVMMemoryOverheadPercent unless the user set another.
 	VMMemoryOverheadPercent float64
+	// Unavailable, when set, marks offerings EC2 recently had no capacity for (see pkg/aws/ice).
+	Unavailable Unavailable
+}
+
+// Unavailable reports offerings that should not be planned on for now.
+type Unavailable interface {
+	IsUnavailable(capacityType, instanceType, zone string) bool
 }
 
 // FactsSource lists the instance types a region offers: the embedded catalog offline, DescribeInstanceTypes
@@ -138,16 +145,20 @@ func (p *Provider) build(f Facts, nc *awsv1.EC2NodeClass, offerings cloudprovide
 	}
 }
 
-// offerings are the type's priced zone and capacity-type combinations.
+// offerings are the type's priced zone and capacity-type combinations; those recently out of capacity are
+// listed as unavailable, so the solver plans around them while they still show in what the type could offer.
 func (p *Provider) offerings(f Facts, zones []string) cloudprovider.Offerings {
 	var out cloudprovider.Offerings
+	available := func(capacityType, zone string) bool {
+		return p.opts.Unavailable == nil || !p.opts.Unavailable.IsUnavailable(capacityType, f.Name, zone)
+	}
 	onDemand, hasOnDemand := p.pricing.OnDemandPrice(f.Name)
 	for _, zone := range zones {
 		if hasOnDemand {
-			out = append(out, cloudprovider.Offering{Zone: zone, CapacityType: v1.CapacityTypeOnDemand, Price: onDemand, Available: true})
+			out = append(out, cloudprovider.Offering{Zone: zone, CapacityType: v1.CapacityTypeOnDemand, Price: onDemand, Available: available(v1.CapacityTypeOnDemand, zone)})
 		}
 		if spot, ok := p.pricing.SpotPrice(f.Name, zone); ok {
-			out = append(out, cloudprovider.Offering{Zone: zone, CapacityType: v1.CapacityTypeSpot, Price: spot, Available: true})
+			out = append(out, cloudprovider.Offering{Zone: zone, CapacityType: v1.CapacityTypeSpot, Price: spot, Available: available(v1.CapacityTypeSpot, zone)})
 		}
 	}
 	return out

@@ -2,13 +2,16 @@ package instancetype_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
+	"github.com/stevedore-dev/stevedore/pkg/aws/ice"
 	"github.com/stevedore-dev/stevedore/pkg/aws/instancetype"
 	"github.com/stevedore-dev/stevedore/pkg/aws/instancetype/catalog"
 	"github.com/stevedore-dev/stevedore/pkg/aws/pricing"
@@ -210,5 +213,28 @@ func BenchmarkInstanceTypes(b *testing.B) {
 		if err != nil || len(types) < 1300 {
 			b.Fatalf("%d types, %v", len(types), err)
 		}
+	}
+}
+
+func TestUnavailableOfferings(t *testing.T) {
+	marks := ice.New(clocktesting.NewFakeClock(time.Now()), time.Minute)
+	marks.MarkUnavailable(v1.CapacityTypeOnDemand, "m5.large", "us-east-1b")
+	p := instancetype.NewProvider(catalog.FactsSource(), pricing.NewStatic("us-east-1", nil, logr.Discard()), instancetype.Options{
+		Region: "us-east-1", VMMemoryOverheadPercent: instancetype.DefaultVMMemoryOverheadPercent, Unavailable: marks,
+	})
+	types, err := p.InstanceTypes(t.Context(), instancetype.Request{NodeClass: nodeClass(awsv1.CNIModeSecondaryIP), Zones: []string{"us-east-1a", "us-east-1b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m5 := byName(types)["m5.large"]
+	got := map[string]bool{}
+	for _, o := range m5.Offerings {
+		got[o.Zone] = o.Available
+	}
+	if !got["us-east-1a"] || got["us-east-1b"] {
+		t.Errorf("availability by zone %v, want us-east-1b marked unavailable and us-east-1a not", got)
+	}
+	if other := byName(types)["m5.xlarge"]; !other.Offerings[1].Available {
+		t.Error("a mark on m5.large reached m5.xlarge")
 	}
 }
