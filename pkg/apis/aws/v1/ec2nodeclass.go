@@ -97,6 +97,24 @@ type EC2NodeClassSpec struct {
 	// +kubebuilder:validation:Maximum=15
 	// +optional
 	ReservedENIs int32 `json:"reservedENIs,omitempty"`
+	// AllocationStrategy tells EC2 Fleet how to choose among the instance types and zones of a launch.
+	// +optional
+	AllocationStrategy *AllocationStrategy `json:"allocationStrategy,omitempty"`
+}
+
+// AllocationStrategy is how EC2 Fleet picks among a launch's instance types and zones, per capacity type.
+type AllocationStrategy struct {
+	// Spot: price-capacity-optimized (default: cheap pools least likely to be interrupted),
+	// capacity-optimized, capacity-optimized-prioritized (Stevedore's price order breaks ties) or lowest-price.
+	// +kubebuilder:validation:Enum=price-capacity-optimized;capacity-optimized;capacity-optimized-prioritized;lowest-price
+	// +kubebuilder:default=price-capacity-optimized
+	// +optional
+	Spot string `json:"spot,omitempty"`
+	// OnDemand: lowest-price (default) or prioritized (Stevedore's price order, cheapest first).
+	// +kubebuilder:validation:Enum=lowest-price;prioritized
+	// +kubebuilder:default=lowest-price
+	// +optional
+	OnDemand string `json:"onDemand,omitempty"`
 }
 
 // CNIMode is how the VPC CNI assigns pod addresses.
