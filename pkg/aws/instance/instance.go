@@ -1,0 +1,292 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
+
+	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
+	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
+	"github.com/stevedore-dev/stevedore/pkg/aws/fleet"
+	"github.com/stevedore-dev/stevedore/pkg/aws/ice"
+	"github.com/stevedore-dev/stevedore/pkg/cloudprovider"
+)
+
+// EC2API is the part of the EC2 client this package calls.
+type EC2API interface {
+	CreateFleet(context.Context, *ec2.CreateFleetInput, ...func(*ec2.Options)) (*ec2.CreateFleetOutput, error)
+	DescribeInstances(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error)
+	TerminateInstances(context.Context, *ec2.TerminateInstancesInput, ...func(*ec2.Options)) (*ec2.TerminateInstancesOutput, error)
+}
+
+// Instance is what Stevedore tracks of an EC2 instance.
+type Instance struct {
+	ID           string
+	Type         string
+	Zone         string
+	CapacityType string
+	ImageID      string
+	State        string
+	LaunchTime   time.Time
+	Tags         map[string]string
+}
+
+// ProviderID is the instance's Kubernetes provider ID.
+func (i *Instance) ProviderID() string { return ProviderID(i.Zone, i.ID) }
+
+// ProviderID formats aws:///<zone>/<instance-id>, as the AWS cloud controller sets on nodes.
+func ProviderID(zone, id string) string { return "aws:///" + zone + "/" + id }
+
+// ParseProviderID returns the instance ID of a provider ID.
+func ParseProviderID(providerID string) (string, error) {
+	rest, ok := strings.CutPrefix(providerID, "aws:///")
+	parts := strings.Split(rest, "/")
+	if !ok || len(parts) != 2 || !strings.HasPrefix(parts[1], "i-") {
+		return "", fmt.Errorf("provider ID %q is not of the form aws:///<zone>/<instance-id>", providerID)
+	}
+	return parts[1], nil
+}
+
+// Provider talks to EC2 for one cluster.
+type Provider struct {
+	ec2         EC2API
+	clusterName string
+	unavailable *ice.Cache
+}
+
+// NewProvider returns a Provider; unavailable receives the offerings EC2 has no capacity for.
+func NewProvider(client EC2API, clusterName string, unavailable *ice.Cache) *Provider {
+	return &Provider{ec2: client, clusterName: clusterName, unavailable: unavailable}
+}
+
+// Launch is one instance to start.
+type Launch struct {
+	// NodeClaim, NodePool and NodeClass name what the instance is for; they become tags.
+	NodeClaim, NodePool, NodeClass string
+	// LaunchTemplate is the name of the launch template to start from.
+	LaunchTemplate string
+	// CapacityType is on-demand or spot; Strategy the EC2 Fleet allocation strategy for it.
+	CapacityType, Strategy string
+	// Overrides are the instance types and subnets EC2 may use, in priority order.
+	Overrides []fleet.Override
+	// Tags are the user's tags from the EC2NodeClass.
+	Tags map[string]string
+	// ClientToken makes the CreateFleet call idempotent: a retry after a lost response returns the first
+	// call's instance instead of launching a second. It must differ between attempts that should launch anew.
+	ClientToken string
+}
+
+// Tags are every tag a launch puts on the instance, its volumes and the fleet: the user's, then Stevedore's
+// ownership tags, which win.
+func (p *Provider) Tags(l Launch) map[string]string {
+	tags := map[string]string{}
+	for k, v := range l.Tags {
+		tags[k] = v
+	}
+	tags["kubernetes.io/cluster/"+p.clusterName] = "owned"
+	tags[awsv1.TagCluster] = p.clusterName
+	tags[awsv1.TagNodePool] = l.NodePool
+	tags[awsv1.TagNodeClaim] = l.NodeClaim
+	tags[awsv1.TagEC2NodeClass] = l.NodeClass
+	tags["Name"] = l.NodeClaim
+	return tags
+}
+
+// Launch starts one instance with CreateFleet (type instant). Offerings EC2 reports out of capacity are
+// marked unavailable; when no instance starts and every error was about capacity, the result is an
+// InsufficientCapacityError so the next solve plans elsewhere.
+func (p *Provider) Launch(ctx context.Context, l Launch) (*Instance, error) {
+	if len(l.Overrides) == 0 {
+		return nil, cloudprovider.NewInsufficientCapacityError(errors.New("no instance type and subnet to launch in"))
+	}
+	zoneOf := map[string]string{}
+	overrides := make([]ec2types.FleetLaunchTemplateOverridesRequest, len(l.Overrides))
+	for i, o := range l.Overrides {
+		zoneOf[o.SubnetID] = o.Zone
+		overrides[i] = ec2types.FleetLaunchTemplateOverridesRequest{
+			InstanceType: ec2types.InstanceType(o.InstanceType), SubnetId: aws.String(o.SubnetID), Priority: aws.Float64(o.Priority),
+		}
+	}
+	tags := tagList(p.Tags(l))
+	input := &ec2.CreateFleetInput{
+		Type:        ec2types.FleetTypeInstant,
+		ClientToken: aws.String(l.ClientToken),
+		LaunchTemplateConfigs: []ec2types.FleetLaunchTemplateConfigRequest{{
+			LaunchTemplateSpecification: &ec2types.FleetLaunchTemplateSpecificationRequest{LaunchTemplateName: aws.String(l.LaunchTemplate), Version: aws.String("$Latest")},
+			Overrides:                   overrides,
+		}},
+		TargetCapacitySpecification: &ec2types.TargetCapacitySpecificationRequest{
+			TotalTargetCapacity: aws.Int32(1), DefaultTargetCapacityType: targetCapacityType(l.CapacityType),
+		},
+		TagSpecifications: []ec2types.TagSpecification{
+			{ResourceType: ec2types.ResourceTypeInstance, Tags: tags},
+			{ResourceType: ec2types.ResourceTypeVolume, Tags: tags},
+			{ResourceType: ec2types.ResourceTypeFleet, Tags: tags},
+		},
+	}
+	if l.ClientToken == "" {
+		input.ClientToken = nil
+	}
+	if l.CapacityType == v1.CapacityTypeSpot {
+		input.SpotOptions = &ec2types.SpotOptionsRequest{AllocationStrategy: ec2types.SpotAllocationStrategy(l.Strategy)}
+	} else {
+		input.OnDemandOptions = &ec2types.OnDemandOptionsRequest{AllocationStrategy: ec2types.FleetOnDemandAllocationStrategy(l.Strategy)}
+	}
+	out, err := p.ec2.CreateFleet(ctx, input)
+	if err != nil {
+		return nil, fmt.Errorf("creating fleet: %w", err)
+	}
+	var capacityErrors, otherErrors []string
+	for _, e := range out.Errors {
+		code := aws.ToString(e.ErrorCode)
+		msg := fmt.Sprintf("%s: %s", code, aws.ToString(e.ErrorMessage))
+		if !ice.IsCapacityError(code) {
+			otherErrors = append(otherErrors, msg)
+			continue
+		}
+		capacityErrors = append(capacityErrors, msg)
+		if o := e.LaunchTemplateAndOverrides; o != nil && o.Overrides != nil {
+			zone := aws.ToString(o.Overrides.AvailabilityZone)
+			if zone == "" {
+				zone = zoneOf[aws.ToString(o.Overrides.SubnetId)]
+			}
+			p.unavailable.MarkUnavailable(l.CapacityType, string(o.Overrides.InstanceType), zone)
+		}
+	}
+	for _, launched := range out.Instances {
+		if len(launched.InstanceIds) == 0 {
+			continue
+		}
+		i := &Instance{ID: launched.InstanceIds[0], Type: string(launched.InstanceType), CapacityType: l.CapacityType, State: "pending"}
+		if o := launched.LaunchTemplateAndOverrides; o != nil && o.Overrides != nil {
+			i.Zone = aws.ToString(o.Overrides.AvailabilityZone)
+			if i.Zone == "" {
+				i.Zone = zoneOf[aws.ToString(o.Overrides.SubnetId)]
+			}
+		}
+		return i, nil
+	}
+	if len(otherErrors) == 0 && len(capacityErrors) > 0 {
+		return nil, cloudprovider.NewInsufficientCapacityError(errors.New(strings.Join(capacityErrors, "; ")))
+	}
+	return nil, fmt.Errorf("creating fleet launched nothing: %s", strings.Join(append(otherErrors, capacityErrors...), "; "))
+}
+
+// Get returns the instance with the ID; one that does not exist or is terminated is a
+// NodeClaimNotFoundError.
+func (p *Provider) Get(ctx context.Context, id string) (*Instance, error) {
+	out, err := p.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if isNotFound(err) {
+		return nil, cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s does not exist", id))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describing instance %s: %w", id, err)
+	}
+	for _, r := range out.Reservations {
+		for _, i := range r.Instances {
+			inst := fromEC2(i)
+			if inst.State == string(ec2types.InstanceStateNameTerminated) {
+				return nil, cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s is terminated", id))
+			}
+			return inst, nil
+		}
+	}
+	return nil, cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s does not exist", id))
+}
+
+// List returns every instance tagged for the cluster that is not terminated (or terminating), ordered by ID.
+func (p *Provider) List(ctx context.Context) ([]*Instance, error) {
+	input := &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
+		{Name: aws.String("tag:" + awsv1.TagCluster), Values: []string{p.clusterName}},
+		{Name: aws.String("instance-state-name"), Values: []string{"pending", "running", "stopping", "stopped"}},
+	}}
+	var out []*Instance
+	paginator := ec2.NewDescribeInstancesPaginator(p.ec2, input)
+	for paginator.HasMorePages() {
+		page, err := paginator.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing instances: %w", err)
+		}
+		for _, r := range page.Reservations {
+			for _, i := range r.Instances {
+				out = append(out, fromEC2(i))
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *Instance) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// Delete terminates the instance. Terminating one already terminated, or unknown, is a
+// NodeClaimNotFoundError, so callers can tell "gone" from "going".
+func (p *Provider) Delete(ctx context.Context, id string) error {
+	if _, err := p.Get(ctx, id); err != nil {
+		return err
+	}
+	out, err := p.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}})
+	if isNotFound(err) {
+		return cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s does not exist", id))
+	}
+	if err != nil {
+		return fmt.Errorf("terminating instance %s: %w", id, err)
+	}
+	for _, c := range out.TerminatingInstances {
+		if c.PreviousState != nil && c.PreviousState.Name == ec2types.InstanceStateNameTerminated {
+			return cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s was already terminated", id))
+		}
+	}
+	return nil
+}
+
+func fromEC2(i ec2types.Instance) *Instance {
+	inst := &Instance{
+		ID: aws.ToString(i.InstanceId), Type: string(i.InstanceType), ImageID: aws.ToString(i.ImageId),
+		LaunchTime: aws.ToTime(i.LaunchTime), Tags: map[string]string{}, CapacityType: v1.CapacityTypeOnDemand,
+	}
+	if i.Placement != nil {
+		inst.Zone = aws.ToString(i.Placement.AvailabilityZone)
+	}
+	if i.State != nil {
+		inst.State = string(i.State.Name)
+	}
+	if i.InstanceLifecycle == ec2types.InstanceLifecycleTypeSpot {
+		inst.CapacityType = v1.CapacityTypeSpot
+	}
+	for _, t := range i.Tags {
+		inst.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return inst
+}
+
+func tagList(tags map[string]string) []ec2types.Tag {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]ec2types.Tag, len(keys))
+	for i, k := range keys {
+		out[i] = ec2types.Tag{Key: aws.String(k), Value: aws.String(tags[k])}
+	}
+	return out
+}
+
+func targetCapacityType(capacityType string) ec2types.DefaultTargetCapacityType {
+	if capacityType == v1.CapacityTypeSpot {
+		return ec2types.DefaultTargetCapacityTypeSpot
+	}
+	return ec2types.DefaultTargetCapacityTypeOnDemand
+}
+
+func isNotFound(err error) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && strings.HasPrefix(apiErr.ErrorCode(), "InvalidInstanceID")
+}
