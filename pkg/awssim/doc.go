@@ -11,6 +11,19 @@
 // drive time with an injected clock instead of sleeping. Terminated instances stay visible for
 // Options.TerminatedRetention.
 //
+// Launch templates (CreateLaunchTemplate, DescribeLaunchTemplates, DeleteLaunchTemplate) keep a single version
+// and only the parts of their data that a fleet uses: the image, the instance type and the instance tags.
+// CreateFleet resolves each config's template by ID or name, launches its image unless an override names one,
+// takes its instance type for overrides without one, and tags instances with the template's instance tags
+// and then the fleet's.
+//
+// DescribeImages knows a fixed set of public images per region: for each Kubernetes release from 1.33 to 1.37,
+// the EKS-optimized Amazon Linux 2023 standard and nvidia images and a Bottlerocket image, each for x86_64 and
+// arm64, owned by the amazon alias. Their IDs are a hash of the region and the image name and their creation
+// dates are fixed, so every run sees the same images; each is deprecated a year after its creation and, as
+// on EC2, left out unless asked for by ID or with IncludeDeprecated. Instances launched with no image run
+// the newest Amazon Linux 2023 standard image of their architecture.
+//
 // # Faults
 //
 // Capacity is unlimited unless limited with Options.Capacity or Server.SetCapacity: a limit is the number of
@@ -31,6 +44,21 @@
 // and Options.Seed, and t is Unix time. Every size of a family gets the same discount in a zone, as on AWS,
 // where spot prices roughly follow the family's on-demand price. Types without an on-demand price in the
 // region have no spot price either.
+//
+// DescribeSpotPriceHistory samples the model at every whole hour; a sample is in effect until the next one. It
+// lists the samples between StartTime and EndTime (both now when absent, and at most 90 days back), newest
+// first, starting with the sample in effect at StartTime, for the Linux/UNIX product descriptions only.
+//
+// # Admin API
+//
+// The same server answers a small JSON API under /admin/, to inspect and steer a running simulator, for
+// example one started by `stevedore awssim`, with curl. Admin requests are never throttled.
+//
+//	GET  /admin/state      AdminState: instances, counts by state, capacity limits, throttling, launch templates
+//	POST /admin/capacity   AdminCapacity {"instanceType", "zone", "capacityType", "count"}, as Server.SetCapacity
+//	POST /admin/throttle   AdminThrottle {"everyNth"}, as Server.SetThrottle
+//
+// The POST endpoints answer with the new AdminState; a bad body is a 400 with {"error": "..."}.
 //
 // The package must not import Stevedore's controllers or cloud provider: it stands in for AWS, and only knows
 // what AWS would (the instance-type catalog).

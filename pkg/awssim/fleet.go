@@ -11,6 +11,7 @@ import (
 // override is one LaunchTemplateConfigs.N.Overrides.M of a CreateFleet request, resolved.
 type override struct {
 	config                                launchTemplateRef
+	template                              *launchTemplate
 	instanceType, subnetID, zone, imageID string
 	priority                              *float64
 	askedZone                             string
@@ -19,7 +20,8 @@ type override struct {
 	subnet                                *subnet
 }
 
-// launchTemplateRef is echoed back as given; launch templates are not simulated yet.
+// launchTemplateRef is a LaunchTemplateSpecification, echoed back with both the ID and the name of the
+// template it resolved to.
 type launchTemplateRef struct{ id, name, version string }
 
 type xmlLaunchTemplateSpec struct {
@@ -96,18 +98,9 @@ func (s *Server) createFleet(p params, now time.Time) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags := map[string]string{}
-	for _, m := range p.members("TagSpecification") {
-		if p.str(m+".ResourceType") != "instance" {
-			continue
-		}
-		t, err := p.tags(m + ".Tag")
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range t {
-			tags[k] = v
-		}
+	tags, err := p.tagSpecifications("TagSpecification", "instance")
+	if err != nil {
+		return nil, err
 	}
 
 	resp := &createFleetResponse{FleetID: "fleet-" + s.uuid()}
@@ -185,7 +178,14 @@ func (s *Server) launch(o *override, capacityType, reservationID string, tags ma
 		tags:          map[string]string{},
 	}
 	if in.imageID == "" {
-		in.imageID = defaultImage(s.region, facts.Architecture)
+		in.imageID = o.template.imageID
+	}
+	if in.imageID == "" {
+		in.imageID = s.defaultImage(ec2Architecture(facts.Architecture))
+	}
+	// The fleet's tags win over the launch template's, as on EC2.
+	for k, v := range o.template.instanceTags {
+		in.tags[k] = v
 	}
 	if capacityType == "spot" {
 		in.spotRequestID = "sir-" + s.hexID("r")[2:10]
@@ -203,15 +203,15 @@ func (s *Server) launch(o *override, capacityType, reservationID string, tags ma
 func (s *Server) fleetOverrides(p params, capacityType string, now time.Time) ([]*override, error) {
 	var out []*override
 	for _, c := range p.members("LaunchTemplateConfigs") {
-		ref := launchTemplateRef{
-			id:      p.str(c + ".LaunchTemplateSpecification.LaunchTemplateId"),
-			name:    p.str(c + ".LaunchTemplateSpecification.LaunchTemplateName"),
-			version: p.str(c + ".LaunchTemplateSpecification.Version"),
+		lt, ref, err := s.fleetTemplate(p, c+".LaunchTemplateSpecification")
+		if err != nil {
+			return nil, err
 		}
 		for _, m := range p.members(c + ".Overrides") {
 			o := &override{
 				config:       ref,
-				instanceType: p.str(m + ".InstanceType"),
+				template:     lt,
+				instanceType: cmp.Or(p.str(m+".InstanceType"), lt.instanceType),
 				subnetID:     p.str(m + ".SubnetId"),
 				imageID:      p.str(m + ".ImageId"),
 				askedZone:    p.str(m + ".AvailabilityZone"),
@@ -224,7 +224,7 @@ func (s *Server) fleetOverrides(p params, capacityType string, now time.Time) ([
 		}
 	}
 	if len(out) == 0 {
-		return nil, clientError("InvalidFleetConfiguration", "Each launch template config needs at least one override with an instance type and a subnet; launch templates are not simulated yet.")
+		return nil, clientError("InvalidFleetConfiguration", "Each launch template config needs at least one override with a subnet.")
 	}
 	slices.SortStableFunc(out, func(a, b *override) int {
 		pa, pb := math.Inf(1), math.Inf(1)
@@ -237,6 +237,27 @@ func (s *Server) fleetOverrides(p params, capacityType string, now time.Time) ([
 		return cmp.Or(cmp.Compare(pa, pb), cmp.Compare(a.price, b.price))
 	})
 	return out, nil
+}
+
+// fleetTemplate resolves the launch template of one LaunchTemplateConfigs.N by ID or name.
+func (s *Server) fleetTemplate(p params, spec string) (*launchTemplate, launchTemplateRef, error) {
+	ref := launchTemplateRef{
+		id:      p.str(spec + ".LaunchTemplateId"),
+		name:    p.str(spec + ".LaunchTemplateName"),
+		version: p.str(spec + ".Version"),
+	}
+	if ref.id == "" && ref.name == "" {
+		return nil, ref, clientError("MissingParameter", "The launch template specification must contain a LaunchTemplateId or a LaunchTemplateName.")
+	}
+	lt, err := s.lookupTemplate(ref.id, ref.name)
+	if err != nil {
+		return nil, ref, err
+	}
+	if err := checkTemplateVersion(lt, ref.version); err != nil {
+		return nil, ref, err
+	}
+	ref.id, ref.name = lt.id, lt.name
+	return lt, ref, nil
 }
 
 // resolveOverride checks an override's instance type, subnet and zone, and prices it.

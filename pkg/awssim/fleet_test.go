@@ -25,6 +25,19 @@ func subnets(t *testing.T, e env) map[string]types.Subnet {
 	return byZone
 }
 
+// defaultTemplate creates the stevedore-default launch template that fleetInput launches from, and returns its ID.
+func defaultTemplate(t *testing.T, e env) string {
+	t.Helper()
+	out, err := e.client.CreateLaunchTemplate(t.Context(), &ec2.CreateLaunchTemplateInput{
+		LaunchTemplateName: aws.String("stevedore-default"),
+		LaunchTemplateData: &types.RequestLaunchTemplateData{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.LaunchTemplate.LaunchTemplateId)
+}
+
 // fleetOverride is an override of instanceType in subnet, with a priority when priority >= 0.
 func fleetOverride(instanceType string, subnet types.Subnet, priority float64) types.FleetLaunchTemplateOverridesRequest {
 	o := types.FleetLaunchTemplateOverridesRequest{InstanceType: types.InstanceType(instanceType), SubnetId: subnet.SubnetId}
@@ -57,6 +70,7 @@ func fleetInput(n int32, capacityType types.DefaultTargetCapacityType, name stri
 func TestCreateFleetLaunchesTaggedInstances(t *testing.T) {
 	t.Parallel()
 	e := setup(t, awssim.Options{BootDelay: 30 * time.Second}, 1)
+	defaultTemplate(t, e)
 	zones := subnets(t, e)
 	subnet := zones["us-east-1b"]
 	out, err := e.client.CreateFleet(t.Context(), fleetInput(2, types.DefaultTargetCapacityTypeOnDemand, "default-abc",
@@ -116,6 +130,7 @@ func TestCreateFleetInsufficientCapacity(t *testing.T) {
 	e := setup(t, awssim.Options{
 		Capacity: []awssim.CapacityLimit{{InstanceType: "m5.large", Zone: "us-east-1a", CapacityType: "on-demand", Count: 0}},
 	}, 1)
+	defaultTemplate(t, e)
 	zones := subnets(t, e)
 	out, err := e.client.CreateFleet(t.Context(), fleetInput(1, types.DefaultTargetCapacityTypeOnDemand, "ice",
 		fleetOverride("m5.large", zones["us-east-1a"], 0)))
@@ -141,6 +156,7 @@ func TestCreateFleetFallsBackToNextOverride(t *testing.T) {
 	t.Parallel()
 	e := setup(t, awssim.Options{}, 1)
 	e.sim.SetCapacity("c5.large", "us-east-1a", "on-demand", 1)
+	defaultTemplate(t, e)
 	zones := subnets(t, e)
 	out, err := e.client.CreateFleet(t.Context(), fleetInput(2, types.DefaultTargetCapacityTypeOnDemand, "fallback",
 		fleetOverride("m5.xlarge", zones["us-east-1a"], 2),
@@ -161,6 +177,7 @@ func TestCreateFleetFallsBackToNextOverride(t *testing.T) {
 func TestCreateFleetPrefersCheaperAtEqualPriority(t *testing.T) {
 	t.Parallel()
 	e := setup(t, awssim.Options{}, 1)
+	defaultTemplate(t, e)
 	zones := subnets(t, e)
 	out, err := e.client.CreateFleet(t.Context(), fleetInput(1, types.DefaultTargetCapacityTypeOnDemand, "cheap",
 		fleetOverride("m5.4xlarge", zones["us-east-1c"], -1),
@@ -177,6 +194,7 @@ func TestCreateFleetPrefersCheaperAtEqualPriority(t *testing.T) {
 func TestCreateFleetRejectsNonInstant(t *testing.T) {
 	t.Parallel()
 	e := setup(t, awssim.Options{}, 1)
+	defaultTemplate(t, e)
 	in := fleetInput(1, types.DefaultTargetCapacityTypeOnDemand, "x", fleetOverride("m5.large", subnets(t, e)["us-east-1a"], 0))
 	in.Type = types.FleetTypeMaintain
 	_, err := e.client.CreateFleet(t.Context(), in)

@@ -2,7 +2,6 @@ package awssim
 
 import (
 	"fmt"
-	"hash/fnv"
 	"net/netip"
 	"slices"
 	"strings"
@@ -65,13 +64,6 @@ func (s *Server) settle(now time.Time) {
 		delete(s.byID, in.id)
 		return true
 	})
-}
-
-// defaultImage is the image of instances launched without one: a fixed ID per region and architecture.
-func defaultImage(region, arch string) string {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(region + "/" + arch))
-	return fmt.Sprintf("ami-%017x", h.Sum64())
 }
 
 // privateDNSName is the instance's name in the VPC's DNS, which kubelet uses as its node name on EC2.

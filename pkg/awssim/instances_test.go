@@ -15,6 +15,11 @@ import (
 // launch creates n on-demand m5.large instances in us-east-1a tagged nodeclaim=name and returns their IDs.
 func launch(t *testing.T, e env, n int32, name string) []string {
 	t.Helper()
+	if _, err := e.client.DescribeLaunchTemplates(t.Context(), &ec2.DescribeLaunchTemplatesInput{
+		LaunchTemplateNames: []string{"stevedore-default"},
+	}); errorCode(err) == "InvalidLaunchTemplateName.NotFoundException" {
+		defaultTemplate(t, e)
+	}
 	out, err := e.client.CreateFleet(t.Context(), fleetInput(n, types.DefaultTargetCapacityTypeOnDemand, name,
 		fleetOverride("m5.large", subnets(t, e)["us-east-1a"], 0)))
 	if err != nil {

@@ -86,6 +86,8 @@ type Server struct {
 	group         *securityGroup
 	instances     []*instance
 	byID          map[string]*instance
+	templates     []*launchTemplate
+	images        []*image
 }
 
 // New returns a Server with the given options, its VPC, subnets and security group already created.
@@ -119,6 +121,7 @@ func New(opts Options) *Server {
 		throttleEvery: opts.ThrottleEveryNth,
 		capacity:      map[pool]int{},
 		byID:          map[string]*instance{},
+		images:        publicImages(opts.Region),
 	}
 	for i, t := range s.types {
 		s.typeIndex[t.Name] = i
@@ -166,11 +169,20 @@ var handlers = map[string]handler{
 	"DescribeInstances":             (*Server).describeInstances,
 	"TerminateInstances":            (*Server).terminateInstances,
 	"CreateTags":                    (*Server).createTags,
+	"CreateLaunchTemplate":          (*Server).createLaunchTemplate,
+	"DescribeLaunchTemplates":       (*Server).describeLaunchTemplates,
+	"DeleteLaunchTemplate":          (*Server).deleteLaunchTemplate,
+	"DescribeImages":                (*Server).describeImages,
+	"DescribeSpotPriceHistory":      (*Server).describeSpotPriceHistory,
 }
 
-// ServeHTTP answers one EC2 query request.
+// ServeHTTP answers one EC2 query request, or a request to the JSON admin API under /admin/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBytes)
+	if strings.HasPrefix(r.URL.Path, adminPrefix) {
+		s.serveAdmin(w, r)
+		return
+	}
 	err := r.ParseForm()
 
 	s.mu.Lock()

@@ -45,6 +45,7 @@ type env struct {
 	sim    *awssim.Server
 	client *ec2.Client
 	clock  *fakeClock
+	url    string
 }
 
 // setup starts a simulator with opts (and a fake clock unless opts has one) and returns a client that makes
@@ -78,7 +79,7 @@ func setup(t *testing.T, opts awssim.Options, attempts int) env {
 		t.Fatalf("LoadDefaultConfig: %v", err)
 	}
 	client := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(url) })
-	return env{sim: sim, client: client, clock: clock}
+	return env{sim: sim, client: client, clock: clock, url: url}
 }
 
 // errorCode returns the API error code the SDK surfaces for err, or "" when err is not an API error.

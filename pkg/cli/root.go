@@ -84,6 +84,7 @@ would do.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 
 	root.AddCommand(
+		newAWSSimCommand(),
 		newCatalogCommand(),
 		newPlanCommand(),
 		newVersionCommand(),
