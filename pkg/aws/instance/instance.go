@@ -191,13 +191,14 @@ func (p *Provider) Get(ctx context.Context, id string) (*Instance, error) {
 		return nil, fmt.Errorf("describing instance %s: %w", id, err)
 	}
 	for _, r := range out.Reservations {
-		for _, i := range r.Instances {
-			inst := fromEC2(i)
-			if inst.State == string(ec2types.InstanceStateNameTerminated) {
-				return nil, cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s is terminated", id))
-			}
-			return inst, nil
+		if len(r.Instances) == 0 {
+			continue
 		}
+		inst := fromEC2(r.Instances[0])
+		if inst.State == string(ec2types.InstanceStateNameTerminated) {
+			return nil, cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s is terminated", id))
+		}
+		return inst, nil
 	}
 	return nil, cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s does not exist", id))
 }
