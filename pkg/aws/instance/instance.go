@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
+	"github.com/stevedore-dev/stevedore/pkg/aws/batcher"
 	"github.com/stevedore-dev/stevedore/pkg/aws/fleet"
 	"github.com/stevedore-dev/stevedore/pkg/aws/ice"
 	"github.com/stevedore-dev/stevedore/pkg/cloudprovider"
@@ -25,6 +27,7 @@ type EC2API interface {
 	CreateFleet(context.Context, *ec2.CreateFleetInput, ...func(*ec2.Options)) (*ec2.CreateFleetOutput, error)
 	DescribeInstances(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error)
 	TerminateInstances(context.Context, *ec2.TerminateInstancesInput, ...func(*ec2.Options)) (*ec2.TerminateInstancesOutput, error)
+	CreateTags(context.Context, *ec2.CreateTagsInput, ...func(*ec2.Options)) (*ec2.CreateTagsOutput, error)
 }
 
 // Instance is what Stevedore tracks of an EC2 instance.
@@ -60,11 +63,72 @@ type Provider struct {
 	ec2         EC2API
 	clusterName string
 	unavailable *ice.Cache
+	launches    *batcher.Batcher[Launch, *Instance]
 }
 
-// NewProvider returns a Provider; unavailable receives the offerings EC2 has no capacity for.
+// NewProvider returns a Provider; unavailable receives the offerings EC2 has no capacity for. Concurrent
+// launches that differ only in their NodeClaim are merged into one CreateFleet call (see Launch).
 func NewProvider(client EC2API, clusterName string, unavailable *ice.Cache) *Provider {
-	return &Provider{ec2: client, clusterName: clusterName, unavailable: unavailable}
+	p := &Provider{ec2: client, clusterName: clusterName, unavailable: unavailable}
+	p.launches = batcher.New(batcher.Options[Launch, *Instance]{
+		Key:     launchKey,
+		Execute: p.launchBatch,
+		Idle:    35 * time.Millisecond,
+		Max:     time.Second,
+		MaxSize: 1000,
+	})
+	return p
+}
+
+// launchKey groups launches that one CreateFleet call can serve: everything but the NodeClaim.
+func launchKey(l Launch) string {
+	l.NodeClaim, l.ClientToken = "", ""
+	return fmt.Sprintf("%+v", l)
+}
+
+// launchBatch starts one instance per request with one CreateFleet call, then tags each with its
+// NodeClaim. Requests EC2 found no instance for get the call's error.
+func (p *Provider) launchBatch(ctx context.Context, requests []Launch) []batcher.Result[*Instance] {
+	shared := requests[0]
+	shared.NodeClaim = ""
+	tokens := make([]string, 0, len(requests))
+	for _, r := range requests {
+		tokens = append(tokens, r.ClientToken)
+	}
+	if slices.Contains(tokens, "") {
+		shared.ClientToken = ""
+	} else {
+		shared.ClientToken = tokenOf(tokens)
+	}
+	instances, err := p.launch(ctx, shared, len(requests))
+	out := make([]batcher.Result[*Instance], len(requests))
+	for i := range requests {
+		if i >= len(instances) {
+			if err == nil {
+				err = cloudprovider.NewInsufficientCapacityError(fmt.Errorf("EC2 launched %d of %d instances", len(instances), len(requests)))
+			}
+			out[i].Err = err
+			continue
+		}
+		inst := instances[i]
+		tags := map[string]string{awsv1.TagNodeClaim: requests[i].NodeClaim, "Name": requests[i].NodeClaim}
+		// A failed tagging leaves the instance ours (it carries the cluster tags) and the claim still gets it;
+		// garbage collection matches claims by provider ID, so the NodeClaim tag is for people.
+		_, _ = p.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{inst.ID}, Tags: tagList(tags)})
+		out[i].Value = inst
+	}
+	return out
+}
+
+// tokenOf derives one idempotency token for a batch from its requests' tokens.
+func tokenOf(tokens []string) string {
+	slices.Sort(tokens)
+	h := fnv.New64a()
+	for _, t := range tokens {
+		_, _ = h.Write([]byte(t))
+		_, _ = h.Write([]byte{0})
+	}
+	return fmt.Sprintf("stevedore-%016x", h.Sum64())
 }
 
 // Launch is one instance to start.
@@ -94,19 +158,28 @@ func (p *Provider) Tags(l Launch) map[string]string {
 	tags["kubernetes.io/cluster/"+p.clusterName] = "owned"
 	tags[awsv1.TagCluster] = p.clusterName
 	tags[awsv1.TagNodePool] = l.NodePool
-	tags[awsv1.TagNodeClaim] = l.NodeClaim
 	tags[awsv1.TagEC2NodeClass] = l.NodeClass
-	tags["Name"] = l.NodeClaim
+	if l.NodeClaim != "" {
+		tags[awsv1.TagNodeClaim] = l.NodeClaim
+		tags["Name"] = l.NodeClaim
+	}
 	return tags
 }
 
-// Launch starts one instance with CreateFleet (type instant). Offerings EC2 reports out of capacity are
-// marked unavailable; when no instance starts and every error was about capacity, the result is an
+// Launch starts one instance with CreateFleet (type instant). Concurrent launches that differ only in their
+// NodeClaim wait up to 35 ms (at most one second) for each other and go as one call with a target capacity of
+// N; each instance is then tagged with its NodeClaim. Offerings EC2 reports out of capacity are marked
+// unavailable; when no instance starts and every error was about capacity, the result is an
 // InsufficientCapacityError so the next solve plans elsewhere.
 func (p *Provider) Launch(ctx context.Context, l Launch) (*Instance, error) {
 	if len(l.Overrides) == 0 {
 		return nil, cloudprovider.NewInsufficientCapacityError(errors.New("no instance type and subnet to launch in"))
 	}
+	return p.launches.Do(ctx, l)
+}
+
+// launch starts n instances with one CreateFleet call.
+func (p *Provider) launch(ctx context.Context, l Launch, n int) ([]*Instance, error) {
 	zoneOf := map[string]string{}
 	overrides := make([]ec2types.FleetLaunchTemplateOverridesRequest, len(l.Overrides))
 	for i, o := range l.Overrides {
@@ -124,7 +197,7 @@ func (p *Provider) Launch(ctx context.Context, l Launch) (*Instance, error) {
 			Overrides:                   overrides,
 		}},
 		TargetCapacitySpecification: &ec2types.TargetCapacitySpecificationRequest{
-			TotalTargetCapacity: aws.Int32(1), DefaultTargetCapacityType: targetCapacityType(l.CapacityType),
+			TotalTargetCapacity: aws.Int32(int32(n)), DefaultTargetCapacityType: targetCapacityType(l.CapacityType),
 		},
 		TagSpecifications: []ec2types.TagSpecification{
 			{ResourceType: ec2types.ResourceTypeInstance, Tags: tags},
@@ -161,18 +234,22 @@ func (p *Provider) Launch(ctx context.Context, l Launch) (*Instance, error) {
 			p.unavailable.MarkUnavailable(l.CapacityType, string(o.Overrides.InstanceType), zone)
 		}
 	}
+	var instances []*Instance
 	for _, launched := range out.Instances {
-		if len(launched.InstanceIds) == 0 {
-			continue
-		}
-		i := &Instance{ID: launched.InstanceIds[0], Type: string(launched.InstanceType), CapacityType: l.CapacityType, State: "pending"}
+		zone := ""
 		if o := launched.LaunchTemplateAndOverrides; o != nil && o.Overrides != nil {
-			i.Zone = aws.ToString(o.Overrides.AvailabilityZone)
-			if i.Zone == "" {
-				i.Zone = zoneOf[aws.ToString(o.Overrides.SubnetId)]
+			zone = aws.ToString(o.Overrides.AvailabilityZone)
+			if zone == "" {
+				zone = zoneOf[aws.ToString(o.Overrides.SubnetId)]
 			}
 		}
-		return i, nil
+		for _, id := range launched.InstanceIds {
+			instances = append(instances, &Instance{ID: id, Type: string(launched.InstanceType), Zone: zone, CapacityType: l.CapacityType, State: "pending"})
+		}
+	}
+	slices.SortFunc(instances, func(a, b *Instance) int { return strings.Compare(a.ID, b.ID) })
+	if len(instances) > 0 {
+		return instances, nil
 	}
 	if len(otherErrors) == 0 && len(capacityErrors) > 0 {
 		return nil, cloudprovider.NewInsufficientCapacityError(errors.New(strings.Join(capacityErrors, "; ")))

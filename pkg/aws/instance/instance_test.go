@@ -1,6 +1,10 @@
 package instance_test
 
 import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -175,5 +179,57 @@ func TestThrottlingIsRetried(t *testing.T) {
 	}
 	if list, err := e.provider.List(t.Context()); err != nil || len(list) != 3 {
 		t.Errorf("List under throttling = %d, %v", len(list), err)
+	}
+}
+
+// countingEC2 counts CreateFleet calls.
+type countingEC2 struct {
+	*ec2.Client
+	fleets atomic.Int32
+}
+
+func (c *countingEC2) CreateFleet(ctx context.Context, in *ec2.CreateFleetInput, opts ...func(*ec2.Options)) (*ec2.CreateFleetOutput, error) {
+	c.fleets.Add(1)
+	return c.Client.CreateFleet(ctx, in, opts...)
+}
+
+func TestConcurrentLaunchesShareACreateFleetCall(t *testing.T) {
+	e := start(t, awssim.Options{})
+	counting := &countingEC2{Client: e.client}
+	provider := instance.NewProvider(counting, "test", e.marks)
+	const n = 8
+	var wg sync.WaitGroup
+	startGate := make(chan struct{})
+	ids := make([]string, n)
+	for i := range n {
+		wg.Go(func() {
+			<-startGate
+			inst, err := provider.Launch(t.Context(), instance.Launch{
+				NodeClaim: fmt.Sprintf("claim-%d", i), NodePool: "default", NodeClass: "default", LaunchTemplate: "stevedore-test",
+				CapacityType: v1.CapacityTypeOnDemand, Strategy: "lowest-price",
+				Overrides: []fleet.Override{{InstanceType: "m5.large", SubnetID: e.subnets["us-east-1a"], Zone: "us-east-1a"}},
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = inst.ID
+		})
+	}
+	close(startGate)
+	wg.Wait()
+	if calls := counting.fleets.Load(); calls >= n {
+		t.Errorf("%d CreateFleet calls for %d concurrent launches, want them merged", calls, n)
+	}
+	seen := map[string]bool{}
+	for i, id := range ids {
+		if id == "" || seen[id] {
+			t.Fatalf("launch %d got instance %q: every claim needs its own", i, id)
+		}
+		seen[id] = true
+		got, err := provider.Get(t.Context(), id)
+		if err != nil || got.Tags[awsv1.TagNodeClaim] != fmt.Sprintf("claim-%d", i) {
+			t.Errorf("instance %s tags %v, %v: want its own NodeClaim", id, got.Tags, err)
+		}
 	}
 }
