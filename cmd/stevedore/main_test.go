@@ -1,21 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/stevedore-dev/stevedore/pkg/test"
 )
 
-// runMainEnv, when set, makes the test binary behave as the stevedore binary, so the tests below can run the real
-// main in a child process without building anything.
-const runMainEnv = "STEVEDORE_TEST_RUN_MAIN"
-
+// TestMain lets test.RunMain run this test binary as the real binary.
 func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) != "" {
+	if os.Getenv(test.RunMainEnv) != "" {
 		main()
 	}
 	os.Exit(m.Run())
@@ -37,18 +32,18 @@ func TestBinary(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := run(t, tt.args...)
+			code, stdout, stderr := test.RunMain(t, tt.args...)
 			if code != tt.wantCode {
 				t.Errorf("exit code = %d, want %d; stderr:\n%s", code, tt.wantCode, stderr)
 			}
-			assertContains(t, "stdout", stdout, tt.wantStdout)
-			assertContains(t, "stderr", stderr, tt.wantStderr)
+			test.ExpectContains(t, "stdout", stdout, tt.wantStdout)
+			test.ExpectContains(t, "stderr", stderr, tt.wantStderr)
 		})
 	}
 }
 
 func TestBinaryVersionJSON(t *testing.T) {
-	code, stdout, stderr := run(t, "version", "-o", "json")
+	code, stdout, stderr := test.RunMain(t, "version", "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit code = %d, want 0; stderr:\n%s", code, stderr)
 	}
@@ -58,32 +53,5 @@ func TestBinaryVersionJSON(t *testing.T) {
 	}
 	if got.Version == "" || got.Commit == "" {
 		t.Errorf("version JSON = %+v, want version and commit set", got)
-	}
-}
-
-// run executes main in a child process with args and returns its exit code and output.
-func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = []string{runMainEnv + "=1"}
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exitErr *exec.ExitError
-	switch {
-	case errors.As(err, &exitErr):
-		code = exitErr.ExitCode()
-	case err != nil:
-		t.Fatalf("running %v: %v", cmd.Args, err)
-	}
-	return code, out.String(), errOut.String()
-}
-
-func assertContains(t *testing.T, stream, got string, want []string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(got, w) {
-			t.Errorf("%s does not contain %q; %s:\n%s", stream, w, stream, got)
-		}
 	}
 }
