@@ -7,11 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
 
@@ -62,23 +57,11 @@ func setup(t *testing.T, opts awssim.Options, attempts int) env {
 		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(stop)
-	cfg, err := config.LoadDefaultConfig(t.Context(),
-		config.WithRegion("us-east-1"),
-		config.WithSharedConfigFiles([]string{}),
-		config.WithSharedCredentialsFiles([]string{}),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDSIMULATOR", "secret", "")),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = attempts
-				o.RateLimiter = ratelimit.None
-				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-			})
-		}),
-	)
+	cfg, err := awssim.ClientConfig(t.Context(), url, "us-east-1", attempts)
 	if err != nil {
-		t.Fatalf("LoadDefaultConfig: %v", err)
+		t.Fatalf("ClientConfig: %v", err)
 	}
-	client := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(url) })
+	client := ec2.NewFromConfig(cfg)
 	return env{sim: sim, client: client, clock: clock, url: url}
 }
 

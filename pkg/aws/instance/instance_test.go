@@ -9,10 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -44,20 +40,11 @@ func start(t *testing.T, opts awssim.Options) env {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"),
-		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "secret", "")),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 5
-				o.RateLimiter = ratelimit.None
-				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-			})
-		}))
+	cfg, err := awssim.ClientConfig(t.Context(), url, "us-east-1", 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(url) })
+	client := ec2.NewFromConfig(cfg)
 	out, err := client.DescribeSubnets(t.Context(), &ec2.DescribeSubnetsInput{})
 	if err != nil {
 		t.Fatal(err)
