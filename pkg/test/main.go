@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// RunMainEnv, when set, tells a test binary to behave as the binary under test: its TestMain calls main
+// RunMainEnv is the variable that, when set, tells a test binary to behave as the binary under test: its TestMain calls main
 // instead of running tests. RunMain sets it.
 const RunMainEnv = "STEVEDORE_TEST_RUN_MAIN"
 
