@@ -64,12 +64,16 @@ type Provider struct {
 	clusterName string
 	unavailable *ice.Cache
 	launches    *batcher.Batcher[Launch, *Instance]
+	describes   *batcher.Batcher[string, described]
+	terminates  *batcher.Batcher[string, terminated]
 }
 
 // NewProvider returns a Provider; unavailable receives the offerings EC2 has no capacity for. Concurrent
-// launches that differ only in their NodeClaim are merged into one CreateFleet call (see Launch).
+// launches that differ only in their NodeClaim are merged into one CreateFleet call (see Launch), and
+// concurrent Gets and Deletes into one DescribeInstances or TerminateInstances call.
 func NewProvider(client EC2API, clusterName string, unavailable *ice.Cache) *Provider {
-	p := &Provider{ec2: client, clusterName: clusterName, unavailable: unavailable}
+	p := &Provider{ec2: client, clusterName: clusterName, unavailable: unavailable,
+		describes: newDescribeBatcher(client), terminates: newTerminateBatcher(client)}
 	p.launches = batcher.New(batcher.Options[Launch, *Instance]{
 		Key:     launchKey,
 		Execute: p.launchBatch,
@@ -258,26 +262,20 @@ func (p *Provider) launch(ctx context.Context, l Launch, n int) ([]*Instance, er
 }
 
 // Get returns the instance with the ID; one that does not exist or is terminated is a
-// NodeClaimNotFoundError.
+// NodeClaimNotFoundError. Concurrent Gets share DescribeInstances calls.
 func (p *Provider) Get(ctx context.Context, id string) (*Instance, error) {
-	out, err := p.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
-	if isNotFound(err) {
+	d, err := p.describes.Do(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.instance == nil {
 		return nil, cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s does not exist", id))
 	}
-	if err != nil {
-		return nil, fmt.Errorf("describing instance %s: %w", id, err)
+	inst := fromEC2(*d.instance)
+	if inst.State == string(ec2types.InstanceStateNameTerminated) {
+		return nil, cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s is terminated", id))
 	}
-	for _, r := range out.Reservations {
-		if len(r.Instances) == 0 {
-			continue
-		}
-		inst := fromEC2(r.Instances[0])
-		if inst.State == string(ec2types.InstanceStateNameTerminated) {
-			return nil, cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s is terminated", id))
-		}
-		return inst, nil
-	}
-	return nil, cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s does not exist", id))
+	return inst, nil
 }
 
 // List returns every instance tagged for the cluster that is not terminated (or terminating), ordered by ID.
@@ -304,22 +302,21 @@ func (p *Provider) List(ctx context.Context) ([]*Instance, error) {
 }
 
 // Delete terminates the instance. Terminating one already terminated, or unknown, is a
-// NodeClaimNotFoundError, so callers can tell "gone" from "going".
+// NodeClaimNotFoundError, so callers can tell "gone" from "going". Concurrent Deletes share
+// TerminateInstances calls.
 func (p *Provider) Delete(ctx context.Context, id string) error {
 	if _, err := p.Get(ctx, id); err != nil {
 		return err
 	}
-	out, err := p.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}})
+	t, err := p.terminates.Do(ctx, id)
 	if isNotFound(err) {
 		return cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s does not exist", id))
 	}
 	if err != nil {
 		return fmt.Errorf("terminating instance %s: %w", id, err)
 	}
-	for _, c := range out.TerminatingInstances {
-		if c.PreviousState != nil && c.PreviousState.Name == ec2types.InstanceStateNameTerminated {
-			return cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s was already terminated", id))
-		}
+	if c := t.change; c != nil && c.PreviousState != nil && c.PreviousState.Name == ec2types.InstanceStateNameTerminated {
+		return cloudprovider.NewNodeClaimNotFoundError(fmt.Errorf("instance %s was already terminated", id))
 	}
 	return nil
 }

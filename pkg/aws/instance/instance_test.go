@@ -169,10 +169,20 @@ func TestThrottlingIsRetried(t *testing.T) {
 	}
 }
 
-// countingEC2 counts CreateFleet calls.
+// countingEC2 counts the calls that batching merges.
 type countingEC2 struct {
 	*ec2.Client
-	fleets atomic.Int32
+	fleets, describes, terminates atomic.Int32
+}
+
+func (c *countingEC2) DescribeInstances(ctx context.Context, in *ec2.DescribeInstancesInput, opts ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
+	c.describes.Add(1)
+	return c.Client.DescribeInstances(ctx, in, opts...)
+}
+
+func (c *countingEC2) TerminateInstances(ctx context.Context, in *ec2.TerminateInstancesInput, opts ...func(*ec2.Options)) (*ec2.TerminateInstancesOutput, error) {
+	c.terminates.Add(1)
+	return c.Client.TerminateInstances(ctx, in, opts...)
 }
 
 func (c *countingEC2) CreateFleet(ctx context.Context, in *ec2.CreateFleetInput, opts ...func(*ec2.Options)) (*ec2.CreateFleetOutput, error) {
