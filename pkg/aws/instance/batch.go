@@ -35,17 +35,21 @@ type terminated struct {
 
 func newDescribeBatcher(client EC2API) *batcher.Batcher[string, described] {
 	return batcher.New(batcher.Options[string, described]{
-		Key:     func(string) string { return "" },
-		Execute: func(ctx context.Context, ids []string) []batcher.Result[described] { return describeBatch(ctx, client, ids) },
-		Idle:    batchIdle, Max: batchMax, MaxSize: batchMaxSize,
+		Key: func(string) string { return "" },
+		Execute: func(ctx context.Context, ids []string) []batcher.Result[described] {
+			return describeBatch(ctx, client, ids)
+		},
+		Idle: batchIdle, Max: batchMax, MaxSize: batchMaxSize,
 	})
 }
 
 func newTerminateBatcher(client EC2API) *batcher.Batcher[string, terminated] {
 	return batcher.New(batcher.Options[string, terminated]{
-		Key:     func(string) string { return "" },
-		Execute: func(ctx context.Context, ids []string) []batcher.Result[terminated] { return terminateBatch(ctx, client, ids) },
-		Idle:    batchIdle, Max: batchMax, MaxSize: batchMaxSize,
+		Key: func(string) string { return "" },
+		Execute: func(ctx context.Context, ids []string) []batcher.Result[terminated] {
+			return terminateBatch(ctx, client, ids)
+		},
+		Idle: batchIdle, Max: batchMax, MaxSize: batchMaxSize,
 	})
 }
 
