@@ -25,7 +25,6 @@ const (
 // described is one instance's DescribeInstances answer: the instance, or nil when EC2 does not know the ID.
 type described struct {
 	instance *ec2types.Instance
-	err      error
 }
 
 // terminated is one instance's TerminateInstances answer.
