@@ -24,6 +24,9 @@ type Override struct {
 	SubnetID     string
 	Zone         string
 	Priority     float64
+	// LaunchTemplate names the launch template for this instance type when it differs from the launch's
+	// default (instance types that need another image or kubelet settings); empty means the default.
+	LaunchTemplate string
 }
 
 // Overrides pairs each candidate with the subnet of its zone that has the most free addresses (one subnet

@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,9 +38,12 @@ type Instance struct {
 	Zone         string
 	CapacityType string
 	ImageID      string
-	State        string
-	LaunchTime   time.Time
-	Tags         map[string]string
+	SubnetID     string
+	// SecurityGroupIDs are the groups of the instance's primary network interface, sorted.
+	SecurityGroupIDs []string
+	State            string
+	LaunchTime       time.Time
+	Tags             map[string]string
 }
 
 // ProviderID is the instance's Kubernetes provider ID.
@@ -94,7 +98,10 @@ func launchKey(l Launch) string {
 // NodeClaim. Requests EC2 found no instance for get the call's error.
 func (p *Provider) launchBatch(ctx context.Context, requests []Launch) []batcher.Result[*Instance] {
 	shared := requests[0]
-	shared.NodeClaim = ""
+	if len(requests) > 1 {
+		// One fleet call tags all its instances alike; each gets its NodeClaim tag afterwards.
+		shared.NodeClaim = ""
+	}
 	tokens := make([]string, 0, len(requests))
 	for _, r := range requests {
 		tokens = append(tokens, r.ClientToken)
@@ -115,6 +122,10 @@ func (p *Provider) launchBatch(ctx context.Context, requests []Launch) []batcher
 			continue
 		}
 		inst := instances[i]
+		if len(requests) == 1 {
+			out[i].Value = inst
+			continue
+		}
 		tags := map[string]string{awsv1.TagNodeClaim: requests[i].NodeClaim, "Name": requests[i].NodeClaim}
 		// A failed tagging leaves the instance ours (it carries the cluster tags) and the claim still gets it;
 		// garbage collection matches claims by provider ID, so the NodeClaim tag is for people.
@@ -139,7 +150,7 @@ func tokenOf(tokens []string) string {
 type Launch struct {
 	// NodeClaim, NodePool and NodeClass name what the instance is for; they become tags.
 	NodeClaim, NodePool, NodeClass string
-	// LaunchTemplate is the name of the launch template to start from.
+	// LaunchTemplate is the name of the launch template to start from, unless an override names its own.
 	LaunchTemplate string
 	// CapacityType is on-demand or spot; Strategy the EC2 Fleet allocation strategy for it.
 	CapacityType, Strategy string
@@ -185,21 +196,28 @@ func (p *Provider) Launch(ctx context.Context, l Launch) (*Instance, error) {
 // launch starts n instances with one CreateFleet call.
 func (p *Provider) launch(ctx context.Context, l Launch, n int) ([]*Instance, error) {
 	zoneOf := map[string]string{}
-	overrides := make([]ec2types.FleetLaunchTemplateOverridesRequest, len(l.Overrides))
-	for i, o := range l.Overrides {
+	var configs []ec2types.FleetLaunchTemplateConfigRequest
+	configOf := map[string]int{}
+	for _, o := range l.Overrides {
 		zoneOf[o.SubnetID] = o.Zone
-		overrides[i] = ec2types.FleetLaunchTemplateOverridesRequest{
-			InstanceType: ec2types.InstanceType(o.InstanceType), SubnetId: aws.String(o.SubnetID), Priority: aws.Float64(o.Priority),
+		name := cmp.Or(o.LaunchTemplate, l.LaunchTemplate)
+		i, ok := configOf[name]
+		if !ok {
+			i = len(configs)
+			configOf[name] = i
+			configs = append(configs, ec2types.FleetLaunchTemplateConfigRequest{
+				LaunchTemplateSpecification: &ec2types.FleetLaunchTemplateSpecificationRequest{LaunchTemplateName: aws.String(name), Version: aws.String("$Latest")},
+			})
 		}
+		configs[i].Overrides = append(configs[i].Overrides, ec2types.FleetLaunchTemplateOverridesRequest{
+			InstanceType: ec2types.InstanceType(o.InstanceType), SubnetId: aws.String(o.SubnetID), Priority: aws.Float64(o.Priority),
+		})
 	}
 	tags := tagList(p.Tags(l))
 	input := &ec2.CreateFleetInput{
-		Type:        ec2types.FleetTypeInstant,
-		ClientToken: aws.String(l.ClientToken),
-		LaunchTemplateConfigs: []ec2types.FleetLaunchTemplateConfigRequest{{
-			LaunchTemplateSpecification: &ec2types.FleetLaunchTemplateSpecificationRequest{LaunchTemplateName: aws.String(l.LaunchTemplate), Version: aws.String("$Latest")},
-			Overrides:                   overrides,
-		}},
+		Type:                  ec2types.FleetTypeInstant,
+		ClientToken:           aws.String(l.ClientToken),
+		LaunchTemplateConfigs: configs,
 		TargetCapacitySpecification: &ec2types.TargetCapacitySpecificationRequest{
 			TotalTargetCapacity: aws.Int32(int32(n)), DefaultTargetCapacityType: targetCapacityType(l.CapacityType),
 		},
@@ -278,12 +296,27 @@ func (p *Provider) Get(ctx context.Context, id string) (*Instance, error) {
 	return inst, nil
 }
 
+// FindByNodeClaim returns the cluster's live instance tagged for the NodeClaim, or nil when there is none. A
+// launcher calls it before launching, so that a retry after a crash between CreateFleet and recording the
+// instance adopts the first instance instead of starting a second one.
+func (p *Provider) FindByNodeClaim(ctx context.Context, nodeClaim string) (*Instance, error) {
+	instances, err := p.list(ctx, ec2types.Filter{Name: aws.String("tag:" + awsv1.TagNodeClaim), Values: []string{nodeClaim}})
+	if err != nil || len(instances) == 0 {
+		return nil, err
+	}
+	return instances[0], nil
+}
+
 // List returns every instance tagged for the cluster that is not terminated (or terminating), ordered by ID.
 func (p *Provider) List(ctx context.Context) ([]*Instance, error) {
-	input := &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
+	return p.list(ctx)
+}
+
+func (p *Provider) list(ctx context.Context, filters ...ec2types.Filter) ([]*Instance, error) {
+	input := &ec2.DescribeInstancesInput{Filters: append([]ec2types.Filter{
 		{Name: aws.String("tag:" + awsv1.TagCluster), Values: []string{p.clusterName}},
 		{Name: aws.String("instance-state-name"), Values: []string{"pending", "running", "stopping", "stopped"}},
-	}}
+	}, filters...)}
 	var out []*Instance
 	paginator := ec2.NewDescribeInstancesPaginator(p.ec2, input)
 	for paginator.HasMorePages() {
@@ -329,6 +362,11 @@ func fromEC2(i ec2types.Instance) *Instance {
 	if i.Placement != nil {
 		inst.Zone = aws.ToString(i.Placement.AvailabilityZone)
 	}
+	inst.SubnetID = aws.ToString(i.SubnetId)
+	for _, g := range i.SecurityGroups {
+		inst.SecurityGroupIDs = append(inst.SecurityGroupIDs, aws.ToString(g.GroupId))
+	}
+	slices.Sort(inst.SecurityGroupIDs)
 	if i.State != nil {
 		inst.State = string(i.State.Name)
 	}

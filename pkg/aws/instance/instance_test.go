@@ -230,3 +230,40 @@ func TestConcurrentLaunchesShareACreateFleetCall(t *testing.T) {
 		}
 	}
 }
+
+func TestOverridesUseTheirOwnLaunchTemplates(t *testing.T) {
+	e := start(t, awssim.Options{})
+	_, err := e.client.CreateLaunchTemplate(t.Context(), &ec2.CreateLaunchTemplateInput{
+		LaunchTemplateName: aws.String("stevedore-test-arm64"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-0fedcba9876543210")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sim.SetCapacity("m5.large", "us-east-1a", v1.CapacityTypeOnDemand, 0)
+	launched, err := e.provider.Launch(t.Context(), instance.Launch{
+		NodeClaim: "default-arm", NodePool: "default", NodeClass: "default", LaunchTemplate: "stevedore-test",
+		CapacityType: v1.CapacityTypeOnDemand, Strategy: "prioritized",
+		Overrides: []fleet.Override{
+			{InstanceType: "m5.large", SubnetID: e.subnets["us-east-1a"], Zone: "us-east-1a", Priority: 0},
+			{InstanceType: "m6g.large", SubnetID: e.subnets["us-east-1a"], Zone: "us-east-1a", Priority: 1, LaunchTemplate: "stevedore-test-arm64"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.provider.Get(t.Context(), launched.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Type != "m6g.large" || got.ImageID != "ami-0fedcba9876543210" {
+		t.Errorf("launched %s from image %s, want m6g.large from its own template's image", got.Type, got.ImageID)
+	}
+	found, err := e.provider.FindByNodeClaim(t.Context(), "default-arm")
+	if err != nil || found == nil || found.ID != launched.ID {
+		t.Errorf("FindByNodeClaim = %+v, %v; want the instance launched for the claim, so a retry adopts it", found, err)
+	}
+	if none, err := e.provider.FindByNodeClaim(t.Context(), "never-launched"); err != nil || none != nil {
+		t.Errorf("FindByNodeClaim(unknown) = %+v, %v; want nothing", none, err)
+	}
+}
