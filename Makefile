@@ -42,6 +42,11 @@ generate: tools ## Regenerate deepcopy functions and CRDs from the API types, an
 test: tools ## Run unit and envtest suites (race detector on) against the real kube-apiserver and etcd.
 	go test -race -p $(TEST_P) $(TEST_FLAGS) ./...
 
+.PHONY: test-wire
+test-wire: ## Drive the AWS simulator with the AWS CLI (installs Debian's awscli when no aws command exists).
+	hack/awscli.sh
+	go test -tags wire -count=1 ./test/wire/...
+
 .PHONY: verify
 verify: tools ## Check generated code is up to date, then gofmt, go vet and golangci-lint.
 	hack/verify-codegen.sh
@@ -51,7 +56,7 @@ verify: tools ## Check generated code is up to date, then gofmt, go vet and gola
 	golangci-lint run ./...
 
 .PHONY: presubmit
-presubmit: verify test ## Everything CI checks: verify, then test.
+presubmit: verify test test-wire ## Everything CI checks: verify, then the tests, then the AWS CLI wire test.
 
 .PHONY: bench
 bench: tools ## Run the benchmarks (BENCH=regexp to pick, BENCH_FLAGS to tune).
