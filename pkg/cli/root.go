@@ -86,6 +86,7 @@ would do.`,
 	root.AddCommand(
 		newAWSSimCommand(),
 		newCatalogCommand(),
+		newIAMPolicyCommand(),
 		newPlanCommand(),
 		newVersionCommand(),
 	)
