@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/stevedore-dev/stevedore/pkg/scheme"
 	"github.com/stevedore-dev/stevedore/pkg/version"
 )
 
@@ -29,7 +30,7 @@ func NewManager(cfg *rest.Config, opts *Options) (manager.Manager, error) {
 	if cfg == nil || opts == nil {
 		return nil, errors.New("building manager: rest config and options are required")
 	}
-	scheme, err := NewScheme()
+	s, err := scheme.New()
 	if err != nil {
 		return nil, fmt.Errorf("building scheme: %w", err)
 	}
@@ -41,7 +42,7 @@ func NewManager(cfg *rest.Config, opts *Options) (manager.Manager, error) {
 	cfg.UserAgent = "stevedore-controller/" + version.Version
 
 	mgr, err := manager.New(cfg, manager.Options{
-		Scheme:                        scheme,
+		Scheme:                        s,
 		LeaderElection:                opts.LeaderElection,
 		LeaderElectionID:              LeaderElectionID,
 		LeaderElectionNamespace:       opts.LeaderElectionNamespace,

@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/stevedore-dev/stevedore/pkg/apis/crds"
-	"github.com/stevedore-dev/stevedore/pkg/operator"
+	"github.com/stevedore-dev/stevedore/pkg/scheme"
 )
 
 // Environment is a running kube-apiserver and etcd with Stevedore's CRDs installed.
@@ -36,7 +36,7 @@ type Environment struct {
 // Start launches a control plane. It needs kube-apiserver and etcd in bin/ (run `make tools`), or in the
 // directory KUBEBUILDER_ASSETS names.
 func Start() (*Environment, error) {
-	scheme, err := operator.NewScheme()
+	s, err := scheme.New()
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func Start() (*Environment, error) {
 		return nil, err
 	}
 	env := &envtest.Environment{
-		Scheme:                   scheme,
+		Scheme:                   s,
 		CRDs:                     defs,
 		ErrorIfCRDPathMissing:    true,
 		BinaryAssetsDirectory:    assets,
@@ -62,14 +62,14 @@ func Start() (*Environment, error) {
 	}
 	// Tests create objects in bursts; the default client-side limits (5 QPS) would make them crawl.
 	cfg.QPS, cfg.Burst = 1000, 2000
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	c, err := client.New(cfg, client.Options{Scheme: s})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("creating client: %w", err), env.Stop())
 	}
 	return &Environment{
 		Client: c,
 		Config: cfg,
-		Scheme: scheme,
+		Scheme: s,
 		Clock:  clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
 		env:    env,
 	}, nil

@@ -1,4 +1,4 @@
-package operator
+package scheme
 
 import (
 	"fmt"
@@ -11,9 +11,9 @@ import (
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
 )
 
-// NewScheme returns a new scheme holding the Kubernetes built-in types, CustomResourceDefinitions and
+// New returns a new scheme holding the Kubernetes built-in types, CustomResourceDefinitions and
 // Stevedore's APIs. Each caller gets its own; nothing registers into a global.
-func NewScheme() (*runtime.Scheme, error) {
+func New() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
 	for name, add := range map[string]func(*runtime.Scheme) error{
 		"kubernetes":    clientgoscheme.AddToScheme,
