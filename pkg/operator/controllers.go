@@ -1,7 +1,19 @@
 package operator
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	"github.com/stevedore-dev/stevedore/pkg/aws"
+	"github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/garbagecollection"
 )
 
 // Controller is what each controller package hands the operator: a name for errors and logs, and a way to attach
@@ -15,7 +27,61 @@ type Controller interface {
 
 // controllers lists every controller the process runs, in registration order. It is the one place controllers are
 // wired: each controller package is constructed here and given only the dependencies it uses, taken from mgr (the
-// client, the event recorder) and opts. None exist yet.
-func controllers(mgr manager.Manager, opts *Options) []Controller {
-	return nil
+// client, the event recorder) and opts.
+func controllers(ctx context.Context, mgr manager.Manager, opts *Options) ([]Controller, error) {
+	awsConfig, err := aws.Config(ctx, aws.ConfigOptions{Region: opts.AWSRegion, EndpointURL: opts.AWSEndpointURL})
+	if err != nil {
+		return nil, err
+	}
+	cluster, err := clusterOf(mgr.GetConfig(), opts)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := discovery.NewDiscoveryClientForConfig(mgr.GetConfig())
+	if err != nil {
+		return nil, fmt.Errorf("building discovery client: %w", err)
+	}
+	provider := aws.New(awsConfig, mgr.GetClient(), mgr.GetEventRecorder("stevedore"), aws.Options{
+		Cluster:                 cluster,
+		VMMemoryOverheadPercent: opts.VMMemoryOverheadPercent,
+		KubernetesVersion:       func(context.Context) (string, error) { return minorVersion(versions) },
+		Log:                     log.FromContext(ctx).WithName("aws"),
+	})
+	return []Controller{
+		awsProvider{provider},
+		provider.NodeClass,
+		garbagecollection.NewController(mgr.GetClient(), provider.CloudProvider, clock.RealClock{}, garbagecollection.Options{}),
+	}, nil
+}
+
+// awsProvider registers the AWS provider's background loops.
+type awsProvider struct{ *aws.Provider }
+
+func (awsProvider) Name() string { return "aws" }
+
+// clusterOf is what nodes need to join: the endpoint from --cluster-endpoint, else the one this process
+// reaches, and the API server's certificate authority from the rest config.
+func clusterOf(cfg *rest.Config, opts *Options) (aws.Cluster, error) {
+	ca := cfg.CAData
+	if len(ca) == 0 && cfg.CAFile != "" {
+		data, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return aws.Cluster{}, fmt.Errorf("reading the cluster's certificate authority: %w", err)
+		}
+		ca = data
+	}
+	endpoint := opts.ClusterEndpoint
+	if endpoint == "" {
+		endpoint = cfg.Host
+	}
+	return aws.Cluster{Name: opts.ClusterName, Endpoint: endpoint, CA: ca, ServiceCIDR: opts.ServiceCIDR}, nil
+}
+
+// minorVersion is the API server's major.minor version, such as 1.37 (EKS reports minors like "37+").
+func minorVersion(client discovery.ServerVersionInterface) (string, error) {
+	v, err := client.ServerVersion()
+	if err != nil {
+		return "", fmt.Errorf("reading the Kubernetes version: %w", err)
+	}
+	return v.Major + "." + strings.TrimRight(v.Minor, "+"), nil
 }

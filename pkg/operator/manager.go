@@ -1,12 +1,14 @@
 package operator
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -26,7 +28,7 @@ const (
 // NewManager builds the controller-runtime manager that runs every Stevedore controller, with Stevedore's own
 // scheme, leader election, a metrics server and health probes. opts must have passed Validate. Building the manager
 // does not contact the API server; Start does.
-func NewManager(cfg *rest.Config, opts *Options) (manager.Manager, error) {
+func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (manager.Manager, error) {
 	if cfg == nil || opts == nil {
 		return nil, errors.New("building manager: rest config and options are required")
 	}
@@ -52,6 +54,9 @@ func NewManager(cfg *rest.Config, opts *Options) (manager.Manager, error) {
 		RetryPeriod:                   ptr.To(retryPeriod),
 		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsBindAddress},
 		HealthProbeBindAddress:        opts.HealthProbeBindAddress,
+		// Names are unique by construction (controllers.go is the one place they are wired); the check is a
+		// process-wide registry that would refuse a second manager in the same process, as tests build.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building manager: %w", err)
@@ -62,7 +67,11 @@ func NewManager(cfg *rest.Config, opts *Options) (manager.Manager, error) {
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("adding readiness check: %w", err)
 	}
-	for _, c := range controllers(mgr, opts) {
+	list, err := controllers(ctx, mgr, opts)
+	if err != nil {
+		return nil, fmt.Errorf("building controllers: %w", err)
+	}
+	for _, c := range list {
 		if err := c.Register(mgr); err != nil {
 			return nil, fmt.Errorf("registering controller %s: %w", c.Name(), err)
 		}

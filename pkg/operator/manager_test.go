@@ -27,6 +27,7 @@ func TestNewManager(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := defaults()
 			o.ClusterName = "prod"
+			o.AWSRegion = "us-east-1" // no instance metadata to ask
 			// "0" keeps the probe server from binding a port at construction, which this test never releases.
 			o.HealthProbeBindAddress = "0"
 			o.MetricsBindAddress = "0"
@@ -36,7 +37,7 @@ func TestNewManager(t *testing.T) {
 			}
 			cfg := unreachable()
 
-			mgr, err := operator.NewManager(cfg, &o)
+			mgr, err := operator.NewManager(t.Context(), cfg, &o)
 			if err != nil {
 				t.Fatalf("NewManager() error = %v", err)
 			}
@@ -62,10 +63,10 @@ func TestNewManager(t *testing.T) {
 
 func TestNewManagerRequiresArguments(t *testing.T) {
 	o := defaults()
-	if _, err := operator.NewManager(nil, &o); err == nil {
+	if _, err := operator.NewManager(t.Context(), nil, &o); err == nil {
 		t.Error("NewManager(nil, opts) error = nil, want an error")
 	}
-	if _, err := operator.NewManager(unreachable(), nil); err == nil {
+	if _, err := operator.NewManager(t.Context(), unreachable(), nil); err == nil {
 		t.Error("NewManager(cfg, nil) error = nil, want an error")
 	}
 }

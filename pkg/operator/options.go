@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -56,6 +57,8 @@ type Options struct {
 	ClusterName string
 	// ClusterEndpoint is the API server URL that new nodes join; empty means discover it.
 	ClusterEndpoint string
+	// ServiceCIDR is the cluster's service network, from which nodes derive the cluster DNS address.
+	ServiceCIDR string
 
 	// MetricsBindAddress is where the Prometheus metrics endpoint listens; "0" disables it.
 	MetricsBindAddress string
@@ -106,6 +109,8 @@ func (o *Options) bind(fs *flag.FlagSet) []setting {
 		"Name of the Kubernetes cluster. Stevedore tags the cloud resources it creates with it. Required.")
 	fs.StringVar(&o.ClusterEndpoint, "cluster-endpoint", "",
 		"URL of the Kubernetes API server that new nodes join, such as https://example.eks.amazonaws.com.\nEmpty means discover it.")
+	fs.StringVar(&o.ServiceCIDR, "service-cidr", "10.100.0.0/16",
+		"The cluster's service network (EKS: the cluster's kubernetesNetworkConfig.serviceIpv4Cidr). Nodes\nderive the cluster DNS address from it.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8080",
 		`Address the Prometheus metrics endpoint listens on, as host:port; "0" disables it.`)
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8081",
@@ -136,6 +141,7 @@ func (o *Options) bind(fs *flag.FlagSet) []setting {
 	return []setting{
 		{"cluster-name", []string{"CLUSTER_NAME"}},
 		{"cluster-endpoint", []string{"CLUSTER_ENDPOINT"}},
+		{"service-cidr", []string{"SERVICE_CIDR"}},
 		{"metrics-bind-address", []string{"METRICS_BIND_ADDRESS"}},
 		{"health-probe-bind-address", []string{"HEALTH_PROBE_BIND_ADDRESS"}},
 		{"leader-elect", []string{"LEADER_ELECT"}},
@@ -253,6 +259,9 @@ func (o *Options) Validate() error {
 	}
 	if o.ClusterEndpoint != "" && !isHTTPURL(o.ClusterEndpoint) {
 		invalid("cluster-endpoint", o.ClusterEndpoint, "must be an absolute http or https URL")
+	}
+	if _, err := netip.ParsePrefix(o.ServiceCIDR); err != nil {
+		invalid("service-cidr", o.ServiceCIDR, "must be a CIDR block, such as 10.100.0.0/16 or 172.20.0.0/16")
 	}
 	if !isBindAddress(o.MetricsBindAddress) {
 		invalid("metrics-bind-address", o.MetricsBindAddress, `must be host:port, such as ":8080", or "0" to disable`)

@@ -20,6 +20,7 @@ func env(vars map[string]string) func(string) string {
 // defaults is what ParseOptions yields with no flags and an empty environment.
 func defaults() operator.Options {
 	return operator.Options{
+		ServiceCIDR:             "10.100.0.0/16",
 		MetricsBindAddress:      ":8080",
 		HealthProbeBindAddress:  ":8081",
 		LeaderElection:          true,
@@ -38,6 +39,7 @@ func custom() operator.Options {
 	return operator.Options{
 		ClusterName:             "prod",
 		ClusterEndpoint:         "https://api.example.com",
+		ServiceCIDR:             "172.20.0.0/16",
 		MetricsBindAddress:      ":9090",
 		HealthProbeBindAddress:  "127.0.0.1:9091",
 		LeaderElection:          false,
@@ -68,7 +70,7 @@ func TestParseOptions(t *testing.T) {
 		{
 			name: "every flag",
 			args: []string{
-				"--cluster-name=prod", "--cluster-endpoint=https://api.example.com",
+				"--cluster-name=prod", "--cluster-endpoint=https://api.example.com", "--service-cidr=172.20.0.0/16",
 				"--metrics-bind-address=:9090", "--health-probe-bind-address=127.0.0.1:9091",
 				"--leader-elect=false", "--leader-election-namespace=stevedore",
 				"--kube-client-qps=50.5", "--kube-client-burst=75", "--log-level=debug",
@@ -80,7 +82,7 @@ func TestParseOptions(t *testing.T) {
 		{
 			name: "every environment variable",
 			env: map[string]string{
-				"CLUSTER_NAME": "prod", "CLUSTER_ENDPOINT": "https://api.example.com",
+				"CLUSTER_NAME": "prod", "CLUSTER_ENDPOINT": "https://api.example.com", "SERVICE_CIDR": "172.20.0.0/16",
 				"METRICS_BIND_ADDRESS": ":9090", "HEALTH_PROBE_BIND_ADDRESS": "127.0.0.1:9091",
 				"LEADER_ELECT": "false", "LEADER_ELECTION_NAMESPACE": "stevedore",
 				"KUBE_CLIENT_QPS": "50.5", "KUBE_CLIENT_BURST": "75", "LOG_LEVEL": "debug",
@@ -205,6 +207,7 @@ func TestParseOptionsHelp(t *testing.T) {
 				"Usage:", "EC2", "leader election",
 				"--cluster-name string", "CLUSTER_NAME",
 				"--cluster-endpoint string", "CLUSTER_ENDPOINT",
+				"--service-cidr string", "SERVICE_CIDR", `default "10.100.0.0/16"`,
 				"--metrics-bind-address string", "METRICS_BIND_ADDRESS", `default ":8080"`,
 				"--health-probe-bind-address string", "HEALTH_PROBE_BIND_ADDRESS", `default ":8081"`,
 				"--leader-elect\n", "LEADER_ELECT", "default true",
@@ -355,6 +358,11 @@ func TestValidate(t *testing.T) {
 			name:   "negative memory overhead",
 			modify: func(o *operator.Options) { o.VMMemoryOverheadPercent = -0.1 },
 			want:   []string{"--vm-memory-overhead-percent", "[0, 1)"},
+		},
+		{
+			name:   "service CIDR that is an address",
+			modify: func(o *operator.Options) { o.ServiceCIDR = "10.100.0.1" },
+			want:   []string{`--service-cidr "10.100.0.1"`, "CIDR block"},
 		},
 		{
 			name:   "region with spaces",

@@ -58,7 +58,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Error(err, "loading kubeconfig")
 		return ExitFailure
 	}
-	mgr, err := NewManager(cfg, opts)
+	mgr, err := NewManager(ctx, cfg, opts)
 	if err != nil {
 		log.Error(err, "setting up")
 		return ExitFailure
