@@ -27,6 +27,9 @@ type Options struct {
 	VMMemoryOverheadPercent float64
 	// Unavailable, when set, marks offerings EC2 recently had no capacity for (see pkg/aws/ice).
 	Unavailable Unavailable
+	// Offerings, when set, says which zones EC2 sells each type in (see OfferingsSource); a type is not offered
+	// in a zone without it. Nil offers every type in every zone, as offline data cannot tell.
+	Offerings ZonalOfferings
 }
 
 // Unavailable reports offerings that should not be planned on for now.
@@ -54,11 +57,12 @@ type Provider struct {
 	facts   FactsSource
 	pricing Pricing
 	opts    Options
+	cache   *typeCache
 }
 
 // NewProvider returns a Provider.
 func NewProvider(facts FactsSource, pricing Pricing, opts Options) *Provider {
-	return &Provider{facts: facts, pricing: pricing, opts: opts}
+	return &Provider{facts: facts, pricing: pricing, opts: opts, cache: newTypeCache()}
 }
 
 // Request says what to build instance types for.
@@ -78,11 +82,12 @@ type Request struct {
 // InstanceTypes returns the instance types compatible with the request's NodePool, ordered by name, each
 // with capacity, overhead (per-type DaemonSet overhead included), requirements and priced offerings.
 // Types with no priced offering are left out: they cannot be launched.
+//
+// When every source is Versioned and the node class and NodePool are stored objects (they have UIDs), the
+// result is cached until a source, the node class, the NodePool or the DaemonSet pods change; offering
+// availability is applied afresh on every call. Cached or not, callers must not modify what they get: instance
+// types may be shared between calls.
 func (p *Provider) InstanceTypes(ctx context.Context, req Request) ([]*cloudprovider.InstanceType, error) {
-	facts, err := p.facts.InstanceTypes(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("listing instance types: %w", err)
-	}
 	zones := req.Zones
 	if subnets := req.NodeClass.Status.Subnets; len(subnets) > 0 {
 		zones = nil
@@ -90,8 +95,28 @@ func (p *Provider) InstanceTypes(ctx context.Context, req Request) ([]*cloudprov
 			zones = append(zones, s.Zone)
 		}
 	}
-	slices.Sort(zones)
-	zones = slices.Compact(zones)
+	zones = slices.Compact(slices.Sorted(slices.Values(zones)))
+	// The key is taken before the sources are read, so a refresh during the build only makes a later miss.
+	key, cacheable := p.cacheKey(req, zones)
+	if cacheable {
+		if types, ok := p.cache.get(key); ok {
+			return p.withAvailability(types, true), nil
+		}
+	}
+	types, err := p.instanceTypes(ctx, req, zones)
+	if err != nil || !cacheable {
+		return p.withAvailability(types, false), err
+	}
+	p.cache.put(key, types)
+	return p.withAvailability(types, true), nil
+}
+
+// instanceTypes builds the instance types with every offering available.
+func (p *Provider) instanceTypes(ctx context.Context, req Request, zones []string) ([]*cloudprovider.InstanceType, error) {
+	facts, err := p.facts.InstanceTypes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing instance types: %w", err)
+	}
 
 	poolReqs, poolLabels, taints := scheduling.Requirements{}, scheduling.Requirements{}, []corev1.Taint(nil)
 	if np := req.NodePool; np != nil {
@@ -145,20 +170,49 @@ func (p *Provider) build(f Facts, nc *awsv1.EC2NodeClass, offerings cloudprovide
 	}
 }
 
-// offerings are the type's priced zone and capacity-type combinations; those recently out of capacity are
-// listed as unavailable, so the solver plans around them while they still show in what the type could offer.
+// offerings are the type's priced zone and capacity-type combinations in the zones EC2 sells it in, all
+// available; withAvailability marks those recently out of capacity.
 func (p *Provider) offerings(f Facts, zones []string) cloudprovider.Offerings {
 	var out cloudprovider.Offerings
-	available := func(capacityType, zone string) bool {
-		return p.opts.Unavailable == nil || !p.opts.Unavailable.IsUnavailable(capacityType, f.Name, zone)
-	}
 	onDemand, hasOnDemand := p.pricing.OnDemandPrice(f.Name)
 	for _, zone := range zones {
+		if p.opts.Offerings != nil && !p.opts.Offerings.Offered(f.Name, zone) {
+			continue
+		}
 		if hasOnDemand {
-			out = append(out, cloudprovider.Offering{Zone: zone, CapacityType: v1.CapacityTypeOnDemand, Price: onDemand, Available: available(v1.CapacityTypeOnDemand, zone)})
+			out = append(out, cloudprovider.Offering{Zone: zone, CapacityType: v1.CapacityTypeOnDemand, Price: onDemand, Available: true})
 		}
 		if spot, ok := p.pricing.SpotPrice(f.Name, zone); ok {
-			out = append(out, cloudprovider.Offering{Zone: zone, CapacityType: v1.CapacityTypeSpot, Price: spot, Available: available(v1.CapacityTypeSpot, zone)})
+			out = append(out, cloudprovider.Offering{Zone: zone, CapacityType: v1.CapacityTypeSpot, Price: spot, Available: true})
+		}
+	}
+	return out
+}
+
+// withAvailability marks the offerings EC2 recently had no capacity for as unavailable, so the solver plans
+// around them while they still show in what the type could offer. Shared (cached) types are copied first, with
+// their own offerings; the rest are marked in place.
+func (p *Provider) withAvailability(types []*cloudprovider.InstanceType, shared bool) []*cloudprovider.InstanceType {
+	if p.opts.Unavailable == nil {
+		if shared {
+			return slices.Clone(types)
+		}
+		return types
+	}
+	out := types
+	if shared {
+		out = make([]*cloudprovider.InstanceType, len(types))
+	}
+	for i, it := range types {
+		if shared {
+			c := *it
+			c.Offerings = slices.Clone(it.Offerings)
+			it = &c
+			out[i] = it
+		}
+		for j := range it.Offerings {
+			o := &it.Offerings[j]
+			o.Available = !p.opts.Unavailable.IsUnavailable(o.CapacityType, it.Name, o.Zone)
 		}
 	}
 	return out
