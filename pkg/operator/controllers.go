@@ -12,8 +12,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
+	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
 	"github.com/stevedore-dev/stevedore/pkg/aws"
 	"github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/garbagecollection"
+	"github.com/stevedore-dev/stevedore/pkg/controllers/nodepool/status"
 )
 
 // Controller is what each controller package hands the operator: a name for errors and logs, and a way to attach
@@ -51,6 +53,9 @@ func controllers(ctx context.Context, mgr manager.Manager, opts *Options) ([]Con
 		awsProvider{provider},
 		provider.NodeClass,
 		garbagecollection.NewController(mgr.GetClient(), provider.CloudProvider, clock.RealClock{}, garbagecollection.Options{}),
+		status.NewController(mgr.GetClient(), status.NodeClassKinds{
+			{Group: awsv1.Group, Kind: "EC2NodeClass"}: awsv1.SchemeGroupVersion.Version,
+		}),
 	}, nil
 }
 
