@@ -17,6 +17,7 @@ import (
 	"k8s.io/utils/clock"
 
 	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
+	"github.com/stevedore-dev/stevedore/pkg/aws/ttlcache"
 )
 
 // EC2API is the part of the EC2 client the provider calls.
@@ -46,13 +47,13 @@ type Provider struct {
 	ec2   EC2API
 	ssm   SSMAPI
 	clock clock.Clock
-	cache *ttlCache[[]awsv1.AMI]
+	cache *ttlcache.Cache[[]awsv1.AMI]
 }
 
 // New returns a provider that describes images with ec2, reads parameters with ssm, and judges deprecation and
 // cache age with clk.
 func New(ec2 EC2API, ssm SSMAPI, clk clock.Clock) *Provider {
-	return &Provider{ec2: ec2, ssm: ssm, clock: clk, cache: newCache[[]awsv1.AMI](clk)}
+	return &Provider{ec2: ec2, ssm: ssm, clock: clk, cache: ttlcache.New[[]awsv1.AMI](clk, cacheTTL)}
 }
 
 // Family is the AMI family a node class bootstraps with (awsv1.AMIFamilyAL2023, AMIFamilyBottlerocket or
@@ -83,14 +84,14 @@ type candidate struct {
 // instances no newer image fits. A term that selects nothing adds nothing, and no image at all is an empty
 // slice; an alias with no image for the Kubernetes version is an error naming both.
 func (p *Provider) Resolve(ctx context.Context, nc *awsv1.EC2NodeClass, kubernetesVersion string) ([]awsv1.AMI, error) {
-	key, err := hashOf(struct {
+	key, err := ttlcache.Key(struct {
 		Terms             []awsv1.AMISelectorTerm
 		KubernetesVersion string
 	}{nc.Spec.AMISelectorTerms, kubernetesVersion})
 	if err != nil {
 		return nil, fmt.Errorf("hashing AMI selector terms: %w", err)
 	}
-	if cached, ok := p.cache.get(key); ok {
+	if cached, ok := p.cache.Get(key); ok {
 		return clone(cached), nil
 	}
 	var found []candidate
@@ -102,7 +103,7 @@ func (p *Provider) Resolve(ctx context.Context, nc *awsv1.EC2NodeClass, kubernet
 		found = append(found, images...)
 	}
 	amis := order(found)
-	p.cache.put(key, amis)
+	p.cache.Put(key, amis)
 	return clone(amis), nil
 }
 

@@ -17,9 +17,11 @@ import (
 // or when consolidation deletes many nodes) becomes a few calls instead of one per instance, which keeps the
 // account's EC2 request budget for launches.
 const (
-	batchIdle    = 35 * time.Millisecond
-	batchMax     = time.Second
-	batchMaxSize = 500
+	batchIdle = 35 * time.Millisecond
+	batchMax  = time.Second
+	// EC2 takes at most 200 values in one filter and 1,000 IDs in one TerminateInstances call.
+	describeBatchMaxSize  = 200
+	terminateBatchMaxSize = 500
 )
 
 // described is one instance's DescribeInstances answer: the instance, or nil when EC2 does not know the ID.
@@ -38,7 +40,7 @@ func newDescribeBatcher(client EC2API) *batcher.Batcher[string, described] {
 		Execute: func(ctx context.Context, ids []string) []batcher.Result[described] {
 			return describeBatch(ctx, client, ids)
 		},
-		Idle: batchIdle, Max: batchMax, MaxSize: batchMaxSize,
+		Idle: batchIdle, Max: batchMax, MaxSize: describeBatchMaxSize,
 	})
 }
 
@@ -48,29 +50,31 @@ func newTerminateBatcher(client EC2API) *batcher.Batcher[string, terminated] {
 		Execute: func(ctx context.Context, ids []string) []batcher.Result[terminated] {
 			return terminateBatch(ctx, client, ids)
 		},
-		Idle: batchIdle, Max: batchMax, MaxSize: batchMaxSize,
+		Idle: batchIdle, Max: batchMax, MaxSize: terminateBatchMaxSize,
 	})
 }
 
-// describeBatch describes every ID with one call. EC2 fails the whole call when any ID is unknown, so on a
-// not-found error each ID is asked about on its own, and only the unknown ones get a nil instance.
+// describeBatch describes every ID with one call. It filters on instance-id rather than naming the IDs, because
+// EC2 fails a whole call that names an unknown ID (one terminated over an hour ago, say), while a filter simply
+// matches nothing for it.
 func describeBatch(ctx context.Context, client EC2API, ids []string) []batcher.Result[described] {
 	unique := slices.Compact(slices.Sorted(slices.Values(ids)))
-	found, err := describeIDs(ctx, client, unique)
-	if isNotFound(err) && len(unique) > 1 {
-		found, err = map[string]*ec2types.Instance{}, nil
-		for _, id := range unique {
-			one, oneErr := describeIDs(ctx, client, []string{id})
-			if oneErr != nil && !isNotFound(oneErr) {
-				err = oneErr
-				break
-			}
-			for k, v := range one {
-				found[k] = v
+	found := map[string]*ec2types.Instance{}
+	paginator := ec2.NewDescribeInstancesPaginator(client, &ec2.DescribeInstancesInput{
+		Filters: []ec2types.Filter{{Name: aws.String("instance-id"), Values: unique}},
+	})
+	var err error
+	for paginator.HasMorePages() && err == nil {
+		var page *ec2.DescribeInstancesOutput
+		page, err = paginator.NextPage(ctx)
+		if err != nil {
+			break
+		}
+		for _, r := range page.Reservations {
+			for i := range r.Instances {
+				found[aws.ToString(r.Instances[i].InstanceId)] = &r.Instances[i]
 			}
 		}
-	} else if isNotFound(err) {
-		found, err = map[string]*ec2types.Instance{}, nil
 	}
 	out := make([]batcher.Result[described], len(ids))
 	for i, id := range ids {
@@ -81,23 +85,6 @@ func describeBatch(ctx context.Context, client EC2API, ids []string) []batcher.R
 		out[i].Value = described{instance: found[id]}
 	}
 	return out
-}
-
-func describeIDs(ctx context.Context, client EC2API, ids []string) (map[string]*ec2types.Instance, error) {
-	found := map[string]*ec2types.Instance{}
-	paginator := ec2.NewDescribeInstancesPaginator(client, &ec2.DescribeInstancesInput{InstanceIds: ids})
-	for paginator.HasMorePages() {
-		page, err := paginator.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range page.Reservations {
-			for i := range r.Instances {
-				found[aws.ToString(r.Instances[i].InstanceId)] = &r.Instances[i]
-			}
-		}
-	}
-	return found, nil
 }
 
 // terminateBatch terminates every ID with one call, falling back to one call per ID when EC2 rejects the batch

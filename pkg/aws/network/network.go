@@ -14,6 +14,7 @@ import (
 
 	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
 	"github.com/stevedore-dev/stevedore/pkg/aws/fleet"
+	"github.com/stevedore-dev/stevedore/pkg/aws/ttlcache"
 )
 
 // EC2API is the part of the EC2 client the provider calls.
@@ -46,24 +47,24 @@ func (s Subnet) Fleet() fleet.Subnet {
 // Provider resolves subnet and security group selector terms. It is safe for concurrent use.
 type Provider struct {
 	client EC2API
-	subnet *ttlCache[[]Subnet]
-	group  *ttlCache[[]awsv1.SecurityGroup]
+	subnet *ttlcache.Cache[[]Subnet]
+	group  *ttlcache.Cache[[]awsv1.SecurityGroup]
 }
 
 // New returns a provider that calls client and ages its cache with clk.
 func New(client EC2API, clk clock.Clock) *Provider {
-	return &Provider{client: client, subnet: newCache[[]Subnet](clk), group: newCache[[]awsv1.SecurityGroup](clk)}
+	return &Provider{client: client, subnet: ttlcache.New[[]Subnet](clk, cacheTTL), group: ttlcache.New[[]awsv1.SecurityGroup](clk, cacheTTL)}
 }
 
 // Subnets returns the available subnets any of the node class's terms select, sorted by zone then ID. A term
 // that selects nothing adds nothing; no subnet at all is an empty slice, not an error.
 func (p *Provider) Subnets(ctx context.Context, nc *awsv1.EC2NodeClass) ([]Subnet, error) {
 	terms := nc.Spec.SubnetSelectorTerms
-	key, err := hashOf(terms)
+	key, err := ttlcache.Key(terms)
 	if err != nil {
 		return nil, fmt.Errorf("hashing subnet selector terms: %w", err)
 	}
-	if cached, ok := p.subnet.get(key); ok {
+	if cached, ok := p.subnet.Get(key); ok {
 		return slices.Clone(cached), nil
 	}
 	byID := map[string]Subnet{}
@@ -98,7 +99,7 @@ func (p *Provider) Subnets(ctx context.Context, nc *awsv1.EC2NodeClass) ([]Subne
 	if subnets == nil {
 		subnets = []Subnet{}
 	}
-	p.subnet.put(key, subnets)
+	p.subnet.Put(key, subnets)
 	return slices.Clone(subnets), nil
 }
 
@@ -106,11 +107,11 @@ func (p *Provider) Subnets(ctx context.Context, nc *awsv1.EC2NodeClass) ([]Subne
 // sorted by ID. No group at all is an empty slice, not an error.
 func (p *Provider) SecurityGroups(ctx context.Context, nc *awsv1.EC2NodeClass) ([]awsv1.SecurityGroup, error) {
 	terms := nc.Spec.SecurityGroupSelectorTerms
-	key, err := hashOf(terms)
+	key, err := ttlcache.Key(terms)
 	if err != nil {
 		return nil, fmt.Errorf("hashing security group selector terms: %w", err)
 	}
-	if cached, ok := p.group.get(key); ok {
+	if cached, ok := p.group.Get(key); ok {
 		return slices.Clone(cached), nil
 	}
 	byID := map[string]awsv1.SecurityGroup{}
@@ -143,7 +144,7 @@ func (p *Provider) SecurityGroups(ctx context.Context, nc *awsv1.EC2NodeClass) (
 	if groups == nil {
 		groups = []awsv1.SecurityGroup{}
 	}
-	p.group.put(key, groups)
+	p.group.Put(key, groups)
 	return slices.Clone(groups), nil
 }
 

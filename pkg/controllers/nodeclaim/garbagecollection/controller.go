@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -22,12 +23,16 @@ const Name = "nodeclaim.garbagecollection"
 // Defaults for Options.
 const (
 	// DefaultInterval between passes. Leaks cost money by the hour, so a few minutes is soon enough, and a pass
-	// costs one paginated DescribeInstances.
+	// costs one paginated DescribeInstances, plus a few batched calls when something leaked or vanished.
 	DefaultInterval = 2 * time.Minute
 	// DefaultGracePeriod is how old an unowned instance must be before it is terminated: long enough for a
 	// launcher to record an instance it just started.
 	DefaultGracePeriod = time.Minute
 )
+
+// parallelism bounds the cloud calls a pass has in flight: enough to fill the cloud provider's batches, few
+// enough that a pass over thousands of leaks does not start thousands of goroutines at once.
+const parallelism = 100
 
 // Options tune the controller; zero values take the defaults.
 type Options struct {
@@ -91,15 +96,18 @@ func (c *Controller) Reconcile(ctx context.Context) error {
 	}
 	owned, launching := map[string]bool{}, map[string]bool{}
 	for _, claim := range claims.Items {
-		if claim.Status.ProviderID != "" {
+		switch {
+		case claim.Status.ProviderID != "":
 			owned[claim.Status.ProviderID] = true
-		} else {
+		case claim.DeletionTimestamp.IsZero():
+			// A claim being deleted is never launched again, so nothing will adopt an instance tagged for it:
+			// its finalizer, knowing no instance, lets it go, and another finalizer may hold it for ever.
 			launching[claim.Name] = true
 		}
 	}
 	now := c.clock.Now()
-	var errs []error
 	running := map[string]bool{}
+	var leaked []*v1.NodeClaim
 	for _, m := range machines {
 		running[m.Status.ProviderID] = true
 		// A machine tagged for a claim that has not recorded an instance yet is that claim's: its launcher
@@ -107,26 +115,33 @@ func (c *Controller) Reconcile(ctx context.Context) error {
 		if owned[m.Status.ProviderID] || (m.Name != "" && launching[m.Name]) || now.Sub(m.CreationTimestamp.Time) < c.opts.GracePeriod {
 			continue
 		}
-		err := c.cloud.Delete(ctx, m)
-		if cloudprovider.IsNodeClaimNotFoundError(err) {
-			continue
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("terminating leaked instance %s: %w", m.Status.ProviderID, err))
-			continue
-		}
-		logger.Info("terminated an instance no nodeclaim owns", "provider-id", m.Status.ProviderID, "nodeclaim", m.Name)
+		leaked = append(leaked, m)
 	}
+	var missing []*v1.NodeClaim
 	for i := range claims.Items {
 		claim := &claims.Items[i]
 		if claim.Status.ProviderID == "" || running[claim.Status.ProviderID] || !claim.DeletionTimestamp.IsZero() {
 			continue
 		}
-		if err := c.deleteIfGone(ctx, logger, claim); err != nil {
-			errs = append(errs, err)
-		}
+		missing = append(missing, claim)
 	}
-	return errors.Join(errs...)
+	return errors.Join(
+		concurrently(leaked, func(m *v1.NodeClaim) error { return c.terminate(ctx, logger, m) }),
+		concurrently(missing, func(claim *v1.NodeClaim) error { return c.deleteIfGone(ctx, logger, claim) }),
+	)
+}
+
+// terminate terminates a leaked machine; one already gone is no error.
+func (c *Controller) terminate(ctx context.Context, logger logr.Logger, m *v1.NodeClaim) error {
+	err := c.cloud.Delete(ctx, m)
+	if cloudprovider.IsNodeClaimNotFoundError(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("terminating leaked instance %s: %w", m.Status.ProviderID, err)
+	}
+	logger.Info("terminated an instance no nodeclaim owns", "provider-id", m.Status.ProviderID, "nodeclaim", m.Name)
+	return nil
 }
 
 // deleteIfGone deletes the claim when its instance is confirmed gone: List leaves out instances that are
@@ -144,4 +159,29 @@ func (c *Controller) deleteIfGone(ctx context.Context, logger logr.Logger, claim
 	}
 	logger.Info("deleted a nodeclaim whose instance is gone", "nodeclaim", claim.Name, "provider-id", claim.Status.ProviderID)
 	return nil
+}
+
+// concurrently calls fn for every item, at most parallelism at a time, and joins the errors. Cloud providers
+// merge concurrent calls into batches, so a pass over a leak storm (a crash in the middle of a merged launch)
+// or a mass termination costs a few cloud calls instead of one or two per instance.
+func concurrently[T any](items []T, fn func(T) error) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	slots := make(chan struct{}, parallelism)
+	for _, item := range items {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if err := fn(item); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
