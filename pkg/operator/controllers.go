@@ -14,7 +14,9 @@ import (
 
 	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
 	"github.com/stevedore-dev/stevedore/pkg/aws"
+	nodetermination "github.com/stevedore-dev/stevedore/pkg/controllers/node/termination"
 	"github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/garbagecollection"
+	claimtermination "github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/termination"
 	"github.com/stevedore-dev/stevedore/pkg/controllers/nodepool/status"
 )
 
@@ -49,8 +51,23 @@ func controllers(ctx context.Context, mgr manager.Manager, opts *Options) ([]Con
 		KubernetesVersion:       func(context.Context) (string, error) { return minorVersion(versions) },
 		Log:                     log.FromContext(ctx).WithName("aws"),
 	})
+	recorder := mgr.GetEventRecorder("stevedore")
+	nodeTermination, err := nodetermination.NewController(nodetermination.Dependencies{
+		Client: mgr.GetClient(), Cloud: provider.CloudProvider, Clock: clock.RealClock{}, Recorder: recorder,
+	})
+	if err != nil {
+		return nil, err
+	}
+	claimTermination, err := claimtermination.NewController(claimtermination.Dependencies{
+		Client: mgr.GetClient(), Cloud: provider.CloudProvider, Clock: clock.RealClock{}, Recorder: recorder,
+	})
+	if err != nil {
+		return nil, err
+	}
 	return []Controller{
 		awsProvider{provider},
+		nodeTermination,
+		claimTermination,
 		provider.NodeClass,
 		garbagecollection.NewController(mgr.GetClient(), provider.CloudProvider, clock.RealClock{}, garbagecollection.Options{}),
 		status.NewController(mgr.GetClient(), status.NodeClassKinds{

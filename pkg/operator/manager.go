@@ -26,8 +26,8 @@ const (
 )
 
 // NewManager builds the controller-runtime manager that runs every Stevedore controller, with Stevedore's own
-// scheme, leader election, a metrics server and health probes. opts must have passed Validate. Building the manager
-// does not contact the API server; Start does.
+// scheme, leader election, a metrics server and health probes. opts must have passed Validate. Registering the
+// controllers reads the API server's discovery information (for their field indexes); nothing runs until Start.
 func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (manager.Manager, error) {
 	if cfg == nil || opts == nil {
 		return nil, errors.New("building manager: rest config and options are required")

@@ -1,6 +1,7 @@
 package operator_test
 
 import (
+	"os"
 	"testing"
 
 	"k8s.io/client-go/rest"
@@ -8,11 +9,19 @@ import (
 	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
 	"github.com/stevedore-dev/stevedore/pkg/operator"
+	"github.com/stevedore-dev/stevedore/pkg/test"
 )
 
-// unreachable is a rest.Config for an address nothing listens on: building a manager must not need the server.
-func unreachable() *rest.Config {
-	return &rest.Config{Host: "http://127.0.0.1:1", QPS: 5, Burst: 10}
+var testEnv *test.Environment
+
+func TestMain(m *testing.M) { os.Exit(test.Run(m, &testEnv)) }
+
+// apiServer is a rest.Config for the package's API server with its own rate limits, which NewManager must not
+// change. Registering controllers resolves their kinds' REST mappings, so building a manager needs the server.
+func apiServer() *rest.Config {
+	cfg := rest.CopyConfig(testEnv.Config)
+	cfg.QPS, cfg.Burst = 5, 10
+	return cfg
 }
 
 func TestNewManager(t *testing.T) {
@@ -35,7 +44,7 @@ func TestNewManager(t *testing.T) {
 			if err := o.Validate(); err != nil {
 				t.Fatalf("Validate() error = %v", err)
 			}
-			cfg := unreachable()
+			cfg := apiServer()
 
 			mgr, err := operator.NewManager(t.Context(), cfg, &o)
 			if err != nil {
@@ -66,7 +75,7 @@ func TestNewManagerRequiresArguments(t *testing.T) {
 	if _, err := operator.NewManager(t.Context(), nil, &o); err == nil {
 		t.Error("NewManager(nil, opts) error = nil, want an error")
 	}
-	if _, err := operator.NewManager(t.Context(), unreachable(), nil); err == nil {
+	if _, err := operator.NewManager(t.Context(), apiServer(), nil); err == nil {
 		t.Error("NewManager(cfg, nil) error = nil, want an error")
 	}
 }
