@@ -16,6 +16,7 @@ import (
 	"github.com/stevedore-dev/stevedore/pkg/aws"
 	nodetermination "github.com/stevedore-dev/stevedore/pkg/controllers/node/termination"
 	"github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/garbagecollection"
+	"github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/lifecycle"
 	claimtermination "github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/termination"
 	"github.com/stevedore-dev/stevedore/pkg/controllers/nodepool/status"
 )
@@ -64,8 +65,15 @@ func controllers(ctx context.Context, mgr manager.Manager, opts *Options) ([]Con
 	if err != nil {
 		return nil, err
 	}
+	claimLifecycle, err := lifecycle.NewController(lifecycle.Dependencies{
+		Client: mgr.GetClient(), CloudProvider: provider.CloudProvider, Clock: clock.RealClock{}, Recorder: recorder,
+	}, lifecycle.Options{})
+	if err != nil {
+		return nil, err
+	}
 	return []Controller{
 		awsProvider{provider},
+		claimLifecycle,
 		nodeTermination,
 		claimTermination,
 		provider.NodeClass,
