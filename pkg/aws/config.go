@@ -7,6 +7,8 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/stevedore-dev/stevedore/pkg/aws/sdkhttp"
 )
 
 // MaxAttempts is how many times a throttled or failed AWS call is tried before its error is returned. The
@@ -48,6 +50,8 @@ func Config(ctx context.Context, opts ConfigOptions) (sdkaws.Config, error) {
 	if err != nil {
 		return sdkaws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
 	}
+	// After loading, so that a custom CA bundle (AWS_CA_BUNDLE) has been applied to the SDK's own client.
+	cfg.HTTPClient = sdkhttp.Client{Next: cfg.HTTPClient}
 	if cfg.Region == "" {
 		return sdkaws.Config{}, fmt.Errorf("no AWS region: set --aws-region or AWS_REGION")
 	}

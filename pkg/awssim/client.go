@@ -9,18 +9,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/stevedore-dev/stevedore/pkg/aws/sdkhttp"
 )
 
 // ClientConfig is an AWS SDK configuration for talking to a simulator at url: static credentials, no
 // shared config files, the region, every service's endpoint set to url, and a retryer making at most
 // attempts attempts per call without waiting between them (the simulator's throttling is instant).
-//
-// Use at least 3 attempts unless a test wants every throttled call to fail: the Go HTTP transport and the SDK race
-// when a response arrives before the request is fully written, which a loopback server makes likely, and the
-// client then fails to read a large response with "use of closed network connection" (aws/aws-sdk-go-v2#2737).
-// The SDK retries that error, so only a single attempt exposes it.
+// The HTTP client buffers request bodies (see pkg/aws/sdkhttp), so a single attempt is reliable against a
+// loopback server.
 func ClientConfig(ctx context.Context, url, region string, attempts int) (aws.Config, error) {
-	return config.LoadDefaultConfig(ctx,
+	cfg, err := config.LoadDefaultConfig(ctx,
 		config.WithRegion(region),
 		config.WithBaseEndpoint(url),
 		config.WithSharedConfigFiles([]string{}),
@@ -34,4 +33,9 @@ func ClientConfig(ctx context.Context, url, region string, attempts int) (aws.Co
 			})
 		}),
 	)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	cfg.HTTPClient = sdkhttp.Client{Next: cfg.HTTPClient}
+	return cfg, nil
 }
