@@ -94,7 +94,13 @@ func (c *CloudProvider) Create(ctx context.Context, claim *v1.NodeClaim) (*v1.No
 	if existing, err := c.instances.FindByNodeClaim(ctx, claim.Name); err != nil {
 		return nil, fmt.Errorf("looking for an instance already launched for the nodeclaim: %w", err)
 	} else if existing != nil {
-		return c.toNodeClaim(ctx, existing, nc)
+		// The instance was launched for this claim moments ago, from this class: stamp the class's hash as
+		// a fresh launch would, or the adopted node could never be found drifted by its spec.
+		out, err := c.toNodeClaim(ctx, existing, nc, nil)
+		if err != nil {
+			return nil, err
+		}
+		return withHash(out, nc), nil
 	}
 	pool, err := c.nodePool(ctx, claim.Labels[v1.NodePoolLabelKey])
 	if err != nil {
@@ -120,28 +126,38 @@ func (c *CloudProvider) Create(ctx context.Context, claim *v1.NodeClaim) (*v1.No
 	for _, it := range types {
 		byName[it.Name] = it
 	}
-	overrides, err = c.withTemplates(ctx, nc, claim, choice.CapacityType, overrides, byName)
+	overrides, images, err := c.withTemplates(ctx, nc, claim, choice.CapacityType, overrides, byName)
 	if err != nil {
 		return nil, err
 	}
-	launched, err := c.instances.Launch(ctx, instance.Launch{
+	launch := instance.Launch{
 		NodeClaim: claim.Name, NodePool: claim.Labels[v1.NodePoolLabelKey], NodeClass: nc.Name,
 		CapacityType: choice.CapacityType, Strategy: fleet.Strategy(nc, choice.CapacityType),
 		Overrides: overrides, Tags: nc.Spec.Tags, ClientToken: string(claim.UID),
-	})
+	}
+	launched, err := c.instances.Launch(ctx, launch)
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.toNodeClaim(ctx, launched, nc)
+	// CreateFleet answers with the instance's ID, type and zone only; the image and tags it was launched with
+	// are known here, and the claim must say which image the node boots (drift is judged by it).
+	launched.ImageID = images[launched.Type]
+	launched.Tags = c.instances.Tags(launch)
+	out, err := c.toNodeClaim(ctx, launched, nc, types)
 	if err != nil {
 		return nil, err
 	}
-	if out.Annotations == nil {
-		out.Annotations = map[string]string{}
+	return withHash(out, nc), nil
+}
+
+// withHash stamps the claim with the hash of the node class it was launched from, for IsDrifted.
+func withHash(claim *v1.NodeClaim, nc *awsv1.EC2NodeClass) *v1.NodeClaim {
+	if claim.Annotations == nil {
+		claim.Annotations = map[string]string{}
 	}
-	out.Annotations[awsv1.AnnotationEC2NodeClassHash] = nodeclass.Hash(nc)
-	out.Annotations[awsv1.AnnotationEC2NodeClassHashVersion] = awsv1.EC2NodeClassHashVersion
-	return out, nil
+	claim.Annotations[awsv1.AnnotationEC2NodeClassHash] = nodeclass.Hash(nc)
+	claim.Annotations[awsv1.AnnotationEC2NodeClassHashVersion] = awsv1.EC2NodeClassHashVersion
+	return claim
 }
 
 func fleetSubnets(subnets []network.Subnet) []fleet.Subnet {
@@ -153,10 +169,11 @@ func fleetSubnets(subnets []network.Subnet) []fleet.Subnet {
 }
 
 // withTemplates names the launch template of every override, dropping instance types no resolved image can
-// boot. Types sharing an image and kubelet settings share a template.
+// boot, and returns the image each remaining instance type boots. Types sharing an image and kubelet settings
+// share a template.
 func (c *CloudProvider) withTemplates(ctx context.Context, nc *awsv1.EC2NodeClass, claim *v1.NodeClaim, capacityType string,
-	overrides []fleet.Override, types map[string]*cloudprovider.InstanceType) ([]fleet.Override, error) {
-	templateOf := map[string]string{}
+	overrides []fleet.Override, types map[string]*cloudprovider.InstanceType) ([]fleet.Override, map[string]string, error) {
+	templateOf, imageOf := map[string]string{}, map[string]string{}
 	var out []fleet.Override
 	var errs []error
 	for _, o := range overrides {
@@ -178,6 +195,7 @@ func (c *CloudProvider) withTemplates(ctx context.Context, nc *awsv1.EC2NodeClas
 				continue
 			}
 			templateOf[o.InstanceType] = name
+			imageOf[o.InstanceType] = image
 		}
 		if name == "" {
 			continue
@@ -187,11 +205,11 @@ func (c *CloudProvider) withTemplates(ctx context.Context, nc *awsv1.EC2NodeClas
 	}
 	if len(out) == 0 {
 		if len(errs) > 0 {
-			return nil, fmt.Errorf("preparing launch templates: %w", errors.Join(errs...))
+			return nil, nil, fmt.Errorf("preparing launch templates: %w", errors.Join(errs...))
 		}
-		return nil, cloudprovider.NewInsufficientCapacityError(errors.New("no resolved image of the node class can boot the instance types that fit"))
+		return nil, nil, cloudprovider.NewInsufficientCapacityError(errors.New("no resolved image of the node class can boot the instance types that fit"))
 	}
-	return out, nil
+	return out, imageOf, nil
 }
 
 // imageFor returns the first image of the node class (newest first, deprecated last) that the instance type can
@@ -270,7 +288,7 @@ func (c *CloudProvider) Get(ctx context.Context, providerID string) (*v1.NodeCla
 	if err != nil {
 		return nil, err
 	}
-	return c.toNodeClaim(ctx, inst, nil)
+	return c.toNodeClaim(ctx, inst, nil, nil)
 }
 
 // List returns every live instance tagged for the cluster.
@@ -281,7 +299,7 @@ func (c *CloudProvider) List(ctx context.Context) ([]*v1.NodeClaim, error) {
 	}
 	out := make([]*v1.NodeClaim, 0, len(instances))
 	for _, inst := range instances {
-		claim, err := c.toNodeClaim(ctx, inst, nil)
+		claim, err := c.toNodeClaim(ctx, inst, nil, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -390,8 +408,11 @@ func (c *CloudProvider) nodePool(ctx context.Context, name string) (*v1.NodePool
 }
 
 // toNodeClaim describes an instance as a NodeClaim: provider ID, image, the labels of its instance type, zone
-// and capacity type, and the type's capacity and allocatable resources when the type is known.
-func (c *CloudProvider) toNodeClaim(ctx context.Context, inst *instance.Instance, nc *awsv1.EC2NodeClass) (*v1.NodeClaim, error) {
+// and capacity type, and, given the node class, the type's capacity and allocatable resources. types, when not
+// nil, are the class's instance types already resolved (for the claim's NodePool), which spares building the
+// whole catalog again for the class alone.
+func (c *CloudProvider) toNodeClaim(ctx context.Context, inst *instance.Instance, nc *awsv1.EC2NodeClass,
+	types []*cloudprovider.InstanceType) (*v1.NodeClaim, error) {
 	claim := &v1.NodeClaim{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:              inst.Tags[awsv1.TagNodeClaim],
@@ -417,9 +438,11 @@ func (c *CloudProvider) toNodeClaim(ctx context.Context, inst *instance.Instance
 	if nc == nil {
 		return claim, nil
 	}
-	types, err := c.instanceTypes.InstanceTypes(ctx, instancetype.Request{NodeClass: nc})
-	if err != nil {
-		return nil, err
+	if !slices.ContainsFunc(types, func(it *cloudprovider.InstanceType) bool { return it.Name == inst.Type }) {
+		var err error
+		if types, err = c.instanceTypes.InstanceTypes(ctx, instancetype.Request{NodeClass: nc}); err != nil {
+			return nil, err
+		}
 	}
 	for _, it := range types {
 		if it.Name != inst.Type {

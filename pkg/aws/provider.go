@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -111,12 +112,16 @@ type refresher interface {
 }
 
 // Refresh loads instance types, zonal offerings and prices once, so the first solve sees AWS's data rather than
-// the embedded catalog's. Every source is tried; the errors are joined.
+// the embedded catalog's. The sources are independent and each pages through a large API answer, so they are
+// loaded concurrently: a starting controller waits for the slowest, not for their sum. Every source is tried;
+// the errors are joined.
 func (p *Provider) Refresh(ctx context.Context) error {
-	var errs []error
-	for _, r := range p.refreshers {
-		errs = append(errs, r.Refresh(ctx))
+	errs := make([]error, len(p.refreshers))
+	var wg sync.WaitGroup
+	for i, r := range p.refreshers {
+		wg.Go(func() { errs[i] = r.Refresh(ctx) })
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
