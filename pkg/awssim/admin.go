@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // adminPrefix is the path under which the JSON admin API is served; EC2 requests go to /.
@@ -33,6 +34,11 @@ type AdminState struct {
 	ThrottleEveryNth int `json:"throttleEveryNth"`
 	// LaunchTemplates are the names of the launch templates.
 	LaunchTemplates []string `json:"launchTemplates"`
+	// Latency is the delay added to every EC2 request, as a Go duration such as 250ms.
+	Latency string `json:"latency"`
+	// Unjoinable are the counts of launches still to be made unjoinable, sorted by instance type, the empty
+	// type (any) first.
+	Unjoinable []Unjoinable `json:"unjoinable"`
 }
 
 // AdminInstance summarises one instance in AdminState.
@@ -51,6 +57,8 @@ type AdminInstance struct {
 	PrivateIP string `json:"privateIp,omitempty"`
 	// Tags are the instance's tags.
 	Tags map[string]string `json:"tags"`
+	// Unjoinable is true for an instance that never fires the running hook.
+	Unjoinable bool `json:"unjoinable,omitempty"`
 }
 
 // AdminCapacity is the body of POST /admin/capacity; see Server.SetCapacity.
@@ -71,11 +79,20 @@ type AdminThrottle struct {
 	EveryNth int `json:"everyNth"`
 }
 
+// AdminLatency is the body of POST /admin/latency; see Server.SetLatency.
+type AdminLatency struct {
+	// Latency is a Go duration such as 250ms; 0s removes the delay.
+	Latency string `json:"latency"`
+}
+
 // serveAdmin answers the JSON admin API. Admin requests are never throttled and do not count towards
 // throttling.
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	route := strings.TrimPrefix(r.URL.Path, adminPrefix)
-	want := map[string]string{"state": http.MethodGet, "capacity": http.MethodPost, "throttle": http.MethodPost}[route]
+	want := map[string]string{
+		"state": http.MethodGet, "capacity": http.MethodPost, "throttle": http.MethodPost,
+		"latency": http.MethodPost, "unjoinable": http.MethodPost,
+	}[route]
 	switch {
 	case want == "":
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no admin endpoint " + r.URL.Path})
@@ -99,6 +116,16 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		var t AdminThrottle
 		if err = decodeJSON(r.Body, &t); err == nil {
 			s.SetThrottle(t.EveryNth)
+		}
+	case "latency":
+		var l AdminLatency
+		if err = decodeJSON(r.Body, &l); err == nil {
+			err = s.adminSetLatency(l)
+		}
+	case "unjoinable":
+		var u Unjoinable
+		if err = decodeJSON(r.Body, &u); err == nil {
+			err = s.adminSetUnjoinable(u)
 		}
 	}
 	if err != nil {
@@ -138,6 +165,31 @@ func (s *Server) adminSetCapacity(c AdminCapacity) error {
 	return nil
 }
 
+// adminSetLatency parses the latency, rejecting a negative one rather than silently treating it as none.
+func (s *Server) adminSetLatency(l AdminLatency) error {
+	d, err := time.ParseDuration(l.Latency)
+	if err != nil {
+		return fmt.Errorf("parsing latency: %w", err)
+	}
+	if d < 0 {
+		return fmt.Errorf("latency %s is negative; use 0s to remove it", d)
+	}
+	s.SetLatency(d)
+	return nil
+}
+
+// adminSetUnjoinable validates the instance type, since a typo would otherwise make nothing unjoinable.
+func (s *Server) adminSetUnjoinable(u Unjoinable) error {
+	if _, ok := s.typeIndex[u.InstanceType]; u.InstanceType != "" && !ok {
+		return fmt.Errorf("unknown instance type %q", u.InstanceType)
+	}
+	if u.Count < 0 {
+		return fmt.Errorf("count %d is negative; use 0 to clear the fault", u.Count)
+	}
+	s.SetUnjoinable(u.InstanceType, u.Count)
+	return nil
+}
+
 // adminState summarises the world at the simulator's current time.
 func (s *Server) adminState() AdminState {
 	s.mu.Lock()
@@ -153,13 +205,15 @@ func (s *Server) adminState() AdminState {
 		Capacity:         []CapacityLimit{},
 		ThrottleEveryNth: s.throttleEvery,
 		LaunchTemplates:  []string{},
+		Latency:          s.latency.String(),
+		Unjoinable:       []Unjoinable{},
 	}
 	for _, in := range s.instances {
 		state := s.state(in, now)
 		out.States[state]++
 		ai := AdminInstance{
 			ID: in.id, InstanceType: in.instanceType, Zone: in.subnet.zone.name, CapacityType: in.capacityType,
-			State: state, Tags: maps.Clone(in.tags),
+			State: state, Tags: maps.Clone(in.tags), Unjoinable: in.unjoinable,
 		}
 		if !in.ipReleased {
 			ai.PrivateIP = in.ip.String()
@@ -172,6 +226,10 @@ func (s *Server) adminState() AdminState {
 	slices.SortFunc(out.Capacity, func(a, b CapacityLimit) int {
 		return cmp.Or(cmp.Compare(a.InstanceType, b.InstanceType), cmp.Compare(a.Zone, b.Zone), cmp.Compare(a.CapacityType, b.CapacityType))
 	})
+	for t, n := range s.unjoinable {
+		out.Unjoinable = append(out.Unjoinable, Unjoinable{InstanceType: t, Count: n})
+	}
+	slices.SortFunc(out.Unjoinable, func(a, b Unjoinable) int { return cmp.Compare(a.InstanceType, b.InstanceType) })
 	for _, lt := range s.templates {
 		out.LaunchTemplates = append(out.LaunchTemplates, lt.name)
 	}

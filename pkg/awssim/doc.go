@@ -1,7 +1,11 @@
-// Package awssim is a wire-compatible simulator of the slice of Amazon EC2 that Stevedore uses, so that the
-// real aws-sdk-go-v2 clients, with their own serialisation, can be tested and demonstrated without an AWS
-// account. A Server speaks the EC2 query protocol (form-encoded POST requests, XML responses and errors in the
-// shapes the SDK's deserialisers read) and accepts any credentials: it never verifies SigV4 signatures.
+// Package awssim is a wire-compatible simulator of the slices of Amazon EC2, SSM, the Price List API and IAM
+// that Stevedore uses, so that the real aws-sdk-go-v2 clients, with their own serialisation, can be tested and
+// demonstrated without an AWS account. All four services share one endpoint, so every client gets the same
+// BaseEndpoint (see ClientConfig). A Server accepts any credentials: it never verifies SigV4 signatures. It
+// tells the protocols apart as the SDK sends them: a request with an X-Amz-Target header is JSON 1.1 (SSM and
+// the Price List API, answered with application/x-amz-json-1.1 bodies and errors as {"__type", "message"});
+// any other is a query request (form-encoded POST) whose Action names an EC2 or an IAM action, answered with
+// XML in the service's own shapes.
 //
 // The world it simulates is one region with a few zones, a VPC with one subnet per zone and one security group,
 // all tagged stevedore.dev/discovery=<cluster>, and every instance type of the embedded catalog
@@ -30,7 +34,9 @@
 // further instances of one (instance type, zone, capacity type) pool that may be launched, and a fleet asking
 // for more gets an InsufficientInstanceCapacity error entry for that pool and falls back to its next override.
 // Terminating instances does not give capacity back. Options.ThrottleEveryNth or Server.SetThrottle make every
-// Nth request fail with RequestLimitExceeded (HTTP 503), which the SDK's standard retryer retries.
+// Nth request, whatever its service, fail with the service's throttling error, which the SDK's standard retryer
+// retries: RequestLimitExceeded (HTTP 503) for EC2, ThrottlingException for SSM and the Price List API, and
+// Throttling for IAM (HTTP 400).
 //
 // # Spot prices
 //
@@ -49,6 +55,45 @@
 // lists the samples between StartTime and EndTime (both now when absent, and at most 90 days back), newest
 // first, starting with the sample in effect at StartTime, for the Linux/UNIX product descriptions only.
 //
+// # SSM parameters
+//
+// GetParameter and GetParameters (at most 10 names; unknown ones come back in InvalidParameters) read the
+// public parameters AWS publishes for the simulated images of the region, for every Kubernetes
+// release above (<k8s>), with <arch> x86_64 or arm64:
+//
+//	/aws/service/eks/optimized-ami/<k8s>/amazon-linux-2023/<arch>/<standard|nvidia>/recommended/image_id
+//	/aws/service/eks/optimized-ami/<k8s>/amazon-linux-2023/<arch>/<standard|nvidia>/<image name>/image_id
+//	/aws/service/bottlerocket/aws-k8s-<k8s>/<arch>/latest/image_id
+//	/aws/service/bottlerocket/aws-k8s-<k8s>/<arch>/<Bottlerocket version, e.g. 1.46.0>/image_id
+//
+// recommended and latest point at the newest image of their kind, the others at the image they name. Every
+// parameter is a String; the public ones have the data type aws:ec2:image, version 1 and the image's creation
+// time. Server.SetParameter (or POST /admin/parameter) adds a parameter or overwrites one, raising its version,
+// for example one that an AMI selector term names. Version and label selectors (name:3) are not supported.
+//
+// # Price List
+//
+// GetProducts answers for the service code AmazonEC2 only (any other is NotFoundException), in the aws_v1
+// format, with one product per instance type and region the catalog has an on-demand price for, in every
+// region it has prices for, since the real Price List API is global. Only Linux, shared-tenancy,
+// no-pre-installed-software, used-capacity rows exist. Each PriceList entry is a JSON document in a string,
+// shaped as AWS's: product (productFamily "Compute Instance", attributes such as instanceType, regionCode,
+// location, vcpu and memory, and a SKU that is a hash of the region and type), serviceCode, and terms.OnDemand
+// with one hourly price dimension whose pricePerUnit is in the region's currency (USD, or CNY in China).
+// Filters are exact matches on a field (TERM_MATCH or EQUALS; CONTAINS, ANY_OF and NONE_OF work too): the field
+// is an attribute name, ServiceCode or productFamily, and a field a product lacks matches nothing. Any other
+// filter type is InvalidParameterException. Pages hold MaxResults products (1 to 100, 100 by default), and a
+// NextToken is only good for the filters it came from.
+//
+// # IAM
+//
+// CreateInstanceProfile (with tags), GetInstanceProfile, TagInstanceProfile, AddRoleToInstanceProfile,
+// RemoveRoleFromInstanceProfile, DeleteInstanceProfile and ListInstanceProfiles manage instance profiles in the
+// IAM account 123456789012, with IAM's errors: NoSuchEntity (404) for an unknown profile or role,
+// EntityAlreadyExists (409), LimitExceeded (409) for a second role in a profile, DeleteConflict (409) for
+// deleting a profile that still has its role. A role must exist to be added: the role
+// StevedoreNodeRole-<ClusterName> does from the start, and Server.CreateRole (or POST /admin/role) creates more.
+//
 // # Admin API
 //
 // The same server answers a small JSON API under /admin/, to inspect and steer a running simulator, for
@@ -57,8 +102,12 @@
 //	GET  /admin/state      AdminState: instances, counts by state, capacity limits, throttling, launch templates
 //	POST /admin/capacity   AdminCapacity {"instanceType", "zone", "capacityType", "count"}, as Server.SetCapacity
 //	POST /admin/throttle   AdminThrottle {"everyNth"}, as Server.SetThrottle
+//	POST /admin/parameter  AdminParameter {"name", "value"}, as Server.SetParameter
+//	POST /admin/role       AdminRole {"name"}, as Server.CreateRole
 //
-// The POST endpoints answer with the new AdminState; a bad body is a 400 with {"error": "..."}.
+// The POST endpoints answer with the new AdminState, except /admin/parameter and /admin/role, which answer
+// with the parameter (and its new version) or the role (and its ARN); a bad body is a 400 with
+// {"error": "..."}.
 //
 // The package must not import Stevedore's controllers or cloud provider: it stands in for AWS, and only knows
 // what AWS would (the instance-type catalog).

@@ -3,6 +3,7 @@ package awssim
 import (
 	"cmp"
 	"math"
+	"net/http"
 	"slices"
 	"strconv"
 	"time"
@@ -123,47 +124,58 @@ func (s *Server) createFleet(p params, now time.Time) (any, error) {
 		}
 		resp.Instances[i].InstanceIDs = append(resp.Instances[i].InstanceIDs, in.id)
 	}
+	// Instances that run from the start announce it now rather than at the next request.
+	s.settle(now)
 	return resp, nil
 }
 
-// pickOverride returns the first override that can launch one more instance, taking one unit of its pool's
-// capacity and recording in resp the overrides that cannot; nil when none can.
+// pickOverride returns the first override that can launch one more instance, recording in resp the overrides
+// that cannot; nil when none can.
 func (s *Server) pickOverride(overrides []*override, capacityType string, failed map[int]bool, resp *createFleetResponse) *override {
 	for _, o := range overrides {
 		if failed[o.order] {
 			continue
 		}
-		key := pool{o.instanceType, o.zone, capacityType}
-		left, limited := s.capacity[key]
-		switch {
-		case limited && left <= 0:
+		if _, err := s.room(o, capacityType, 1); err != nil {
 			failed[o.order] = true
 			resp.Errors = append(resp.Errors, xmlFleetError{
-				ErrorCode:                  "InsufficientInstanceCapacity",
-				ErrorMessage:               "We currently do not have sufficient " + o.instanceType + " capacity in the Availability Zone you requested (" + o.zone + ").",
-				LaunchTemplateAndOverrides: o.xml(), Lifecycle: capacityType,
+				ErrorCode: err.code, ErrorMessage: err.message, LaunchTemplateAndOverrides: o.xml(), Lifecycle: capacityType,
 			})
-		case o.subnet.free() <= 0:
-			failed[o.order] = true
-			resp.Errors = append(resp.Errors, xmlFleetError{
-				ErrorCode:                  "InsufficientFreeAddressesInSubnet",
-				ErrorMessage:               "There are not enough free addresses in subnet '" + o.subnetID + "' to satisfy the requested number of instances.",
-				LaunchTemplateAndOverrides: o.xml(), Lifecycle: capacityType,
-			})
-		default:
-			if limited {
-				s.capacity[key] = left - 1
-			}
-			return o
+			continue
 		}
+		return o
 	}
 	return nil
 }
 
-// launch creates one instance from an override whose subnet has a free address.
+// room returns how many instances o's pool and subnet can still take, and the error EC2 gives when that is
+// fewer than want: a pool out of capacity first, then a subnet out of addresses.
+func (s *Server) room(o *override, capacityType string, want int) (int, *apiError) {
+	n := o.subnet.free()
+	left, limited := s.capacity[pool{o.instanceType, o.zone, capacityType}]
+	if limited {
+		n = min(n, left)
+	}
+	switch {
+	case limited && left < want:
+		return n, &apiError{status: http.StatusInternalServerError, code: "InsufficientInstanceCapacity",
+			message: "We currently do not have sufficient " + o.instanceType + " capacity in the Availability Zone you requested (" + o.zone + ")."}
+	case o.subnet.free() < want:
+		return n, clientError("InsufficientFreeAddressesInSubnet",
+			"There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", o.subnetID)
+	}
+	return n, nil
+}
+
+// launch creates one instance from an override that room said has room, taking one unit of its pool's capacity.
+// o.template is nil when the launch names no template.
 func (s *Server) launch(o *override, capacityType, reservationID string, tags map[string]string, now time.Time) *instance {
 	facts := s.types[s.typeIndex[o.instanceType]]
-	ip, _ := o.subnet.allocate() // pickOverride checked the subnet has room
+	ip, _ := o.subnet.allocate() // room checked the subnet has an address
+	key := pool{o.instanceType, o.zone, capacityType}
+	if left, limited := s.capacity[key]; limited {
+		s.capacity[key] = left - 1
+	}
 	in := &instance{
 		id:            s.hexID("i"),
 		reservationID: reservationID,
@@ -176,15 +188,20 @@ func (s *Server) launch(o *override, capacityType, reservationID string, tags ma
 		ip:            ip,
 		launchedAt:    now,
 		tags:          map[string]string{},
+		unjoinable:    s.takeUnjoinable(o.instanceType),
+	}
+	template := o.template
+	if template == nil {
+		template = &launchTemplate{}
 	}
 	if in.imageID == "" {
-		in.imageID = o.template.imageID
+		in.imageID = template.imageID
 	}
 	if in.imageID == "" {
 		in.imageID = s.defaultImage(ec2Architecture(facts.Architecture))
 	}
 	// The fleet's tags win over the launch template's, as on EC2.
-	for k, v := range o.template.instanceTags {
+	for k, v := range template.instanceTags {
 		in.tags[k] = v
 	}
 	if capacityType == "spot" {

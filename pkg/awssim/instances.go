@@ -30,6 +30,9 @@ type instance struct {
 	launchedAt, terminatingAt                                  time.Time
 	ipReleased                                                 bool
 	tags                                                       map[string]string
+	// unjoinable instances never announce that they run (see Server.SetUnjoinable); announcedRunning and
+	// announcedTerminated record which transitions Hooks has been told of.
+	unjoinable, announcedRunning, announcedTerminated bool
 }
 
 // state is the instance's state at now: pending for BootDelay after launch, then running; shutting-down for
@@ -46,10 +49,11 @@ func (s *Server) state(in *instance, now time.Time) string {
 	return stateTerminated
 }
 
-// settle applies what time did since the last request: terminated instances give their address back, and are
-// forgotten after TerminatedRetention.
+// settle applies what time did since the last request: transitions are announced to Hooks, terminated
+// instances give their address back, and are forgotten after TerminatedRetention.
 func (s *Server) settle(now time.Time) {
 	s.instances = slices.DeleteFunc(s.instances, func(in *instance) bool {
+		s.announce(in, now)
 		if s.state(in, now) != stateTerminated {
 			return false
 		}

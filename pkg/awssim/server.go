@@ -48,6 +48,14 @@ type Options struct {
 	// ThrottleEveryNth makes every Nth request fail with RequestLimitExceeded; 0 never does. See
 	// Server.SetThrottle.
 	ThrottleEveryNth int
+	// Latency delays every EC2 request, but not admin requests; see Server.SetLatency.
+	Latency time.Duration
+	// Unjoinable makes some of the first launched instances unjoinable; see Server.SetUnjoinable.
+	Unjoinable []Unjoinable
+	// Hooks, when set, is told of every instance reaching running or terminated; see Hooks.
+	Hooks Hooks
+	// SettleInterval is how often Run settles state; 250ms when zero.
+	SettleInterval time.Duration
 }
 
 // CapacityLimit is how many more instances of one pool may be launched.
@@ -88,6 +96,15 @@ type Server struct {
 	byID          map[string]*instance
 	templates     []*launchTemplate
 	images        []*image
+	// notifier, latency, unjoinable and clientTokens belong to hooks.go, faults.go and runinstances.go.
+	notifier     *notifier
+	latency      time.Duration
+	unjoinable   map[string]int
+	clientTokens map[string]*clientToken
+	// parameters, products and iam belong to ssm.go, pricing.go and iam.go; each is built on first use.
+	parameters map[string]*ssmParameter
+	products   []*priceProduct
+	iam        *iamState
 }
 
 // New returns a Server with the given options, its VPC, subnets and security group already created.
@@ -130,6 +147,7 @@ func New(opts Options) *Server {
 		s.capacity[pool{c.InstanceType, c.Zone, c.CapacityType}] = c.Count
 	}
 	s.createNetwork()
+	s.initFaults()
 	return s
 }
 
@@ -174,16 +192,32 @@ var handlers = map[string]handler{
 	"DeleteLaunchTemplate":          (*Server).deleteLaunchTemplate,
 	"DescribeImages":                (*Server).describeImages,
 	"DescribeSpotPriceHistory":      (*Server).describeSpotPriceHistory,
+	"RunInstances":                  (*Server).runInstances,
+
+	"DescribeLaunchTemplateVersions": (*Server).describeLaunchTemplateVersions,
 }
 
-// ServeHTTP answers one EC2 query request, or a request to the JSON admin API under /admin/.
+// ServeHTTP answers one request: to the JSON admin API under /admin/; for SSM or the Price List API, in their
+// JSON 1.1 protocol, when it has an X-Amz-Target header; otherwise an EC2 or IAM query request, told apart by
+// the Action, since no EC2 action shares its name with an IAM one.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.delay(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBytes)
 	if strings.HasPrefix(r.URL.Path, adminPrefix) {
-		s.serveAdmin(w, r)
+		if !s.serviceAdmin(w, r) {
+			s.serveAdmin(w, r)
+		}
+		return
+	}
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		s.serveJSON(w, r, target)
 		return
 	}
 	err := r.ParseForm()
+	if h, ok := iamAction(r.Form.Get("Action")); ok {
+		s.serveIAM(w, params(r.Form), r.Form.Get("Action"), h, err)
+		return
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -191,8 +225,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(e *apiError) {
 		writeXML(w, e.status, errorResponse{Code: e.code, Message: e.message, RequestID: requestID})
 	}
-	s.requests++
-	if s.throttleEvery > 0 && s.requests%s.throttleEvery == 0 {
+	if s.throttled() {
 		fail(&apiError{status: http.StatusServiceUnavailable, code: "RequestLimitExceeded", message: "Request limit exceeded."})
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,6 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/stevedore-dev/stevedore/pkg/awssim"
 )
 
 func TestAWSSimFlagErrors(t *testing.T) {
@@ -30,6 +34,13 @@ func TestAWSSimFlagErrors(t *testing.T) {
 		{"empty cluster name", []string{"--cluster-name", ""}, "--cluster-name must not be empty"},
 		{"bad seed", []string{"--seed", "lots"}, "invalid argument"},
 		{"positional argument", []string{"now"}, "takes no arguments"},
+		{"negative boot delay", []string{"--boot-delay", "-1s"}, "--boot-delay -1s is negative; use 0s"},
+		{"negative shutdown delay", []string{"--shutdown-delay", "-2m"}, "--shutdown-delay -2m0s is negative"},
+		{"negative latency", []string{"--latency", "-5ms"}, "--latency -5ms is negative"},
+		{"latency without a unit", []string{"--latency", "250"}, "missing unit"},
+		{"negative throttling", []string{"--throttle-every", "-3"}, "--throttle-every -3 is negative; use 0"},
+		{"relative hook URL", []string{"--hook-url", "/instances"}, "--hook-url \"/instances\" is not an absolute http or https URL"},
+		{"hook URL scheme", []string{"--hook-url", "ftp://127.0.0.1/x"}, "--hook-url"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := execute(t, append([]string{"awssim"}, tc.args...)...)
@@ -112,5 +123,85 @@ func TestAWSSimServesUntilCancelled(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("still serving 10s after the context was cancelled")
+	}
+}
+
+// startAWSSim runs `stevedore awssim args...` until the test ends and returns the endpoint it prints.
+func startAWSSim(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- Execute(ctx, append([]string{"awssim"}, args...), &stdout, &stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != ExitOK {
+			t.Errorf("exit %d after cancelling, want %d; stderr %q", code, ExitOK, stderr.String())
+		}
+	})
+	endpoint := regexp.MustCompile(`AWS_ENDPOINT_URL=(http://127\.0\.0\.1:\d+) `)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if m := endpoint.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no endpoint printed; stdout %q, stderr %q", stdout.String(), stderr.String())
+		}
+	}
+}
+
+func TestAWSSimHookURL(t *testing.T) {
+	events := make(chan awssim.HTTPHookEvent, 10)
+	receiver := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		var ev awssim.HTTPHookEvent
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			t.Errorf("hook body: %v", err)
+		}
+		events <- ev
+	}))
+	defer receiver.Close()
+	// The instance boots in the background: only the command's settle loop can see it reach running, since no
+	// request arrives after the launch.
+	url := startAWSSim(t, "--boot-delay", "20ms", "--shutdown-delay", "0s", "--throttle-every", "0", "--hook-url", receiver.URL)
+	client := ec2.New(ec2.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDSIMULATOR", "secret", ""),
+	})
+	out, err := client.RunInstances(t.Context(), &ec2.RunInstancesInput{
+		InstanceType: types.InstanceTypeM5Large, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(out.Instances[0].InstanceId)
+	if out.Instances[0].State.Name != types.InstanceStateNamePending {
+		t.Errorf("instance is %s right after launch, want pending with --boot-delay", out.Instances[0].State.Name)
+	}
+	select {
+	case ev := <-events:
+		if ev.Event != awssim.EventRunning || ev.Instance.ID != id || ev.Instance.InstanceType != "m5.large" {
+			t.Errorf("hook posted %+v, want %s running", ev, id)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no running event posted for an instance booting in the background")
+	}
+}
+
+func TestAWSSimLatencyAndThrottleFlags(t *testing.T) {
+	url := startAWSSim(t, "--latency", "1h", "--throttle-every", "3")
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url+"/admin/state", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state awssim.AdminState
+	err = json.NewDecoder(resp.Body).Decode(&state)
+	resp.Body.Close()
+	if err != nil || state.Latency != "1h0m0s" || state.ThrottleEveryNth != 3 {
+		t.Errorf("admin state = latency %q, throttling every %d, %v; want 1h0m0s and 3", state.Latency, state.ThrottleEveryNth, err)
 	}
 }

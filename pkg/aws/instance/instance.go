@@ -109,7 +109,10 @@ func (p *Provider) launchBatch(ctx context.Context, requests []Launch) []batcher
 	if slices.Contains(tokens, "") {
 		shared.ClientToken = ""
 	} else {
-		shared.ClientToken = tokenOf(tokens)
+		// The parameters are part of the token: EC2 rejects a token reused with different parameters
+		// (IdempotentParameterMismatch), and a retry whose offerings changed (capacity errors in between) is a
+		// new request, not a replay of the first.
+		shared.ClientToken = tokenOf(append(tokens, launchKey(requests[0])))
 	}
 	instances, err := p.launch(ctx, shared, len(requests))
 	out := make([]batcher.Result[*Instance], len(requests))
@@ -158,7 +161,8 @@ type Launch struct {
 	Overrides []fleet.Override
 	// Tags are the user's tags from the EC2NodeClass.
 	Tags map[string]string
-	// ClientToken makes the CreateFleet call idempotent: a retry after a lost response returns the first
+	// ClientToken makes the CreateFleet call idempotent, together with the launch's parameters: a retry of the
+	// same launch after a lost response returns the first
 	// call's instance instead of launching a second. It must differ between attempts that should launch anew.
 	ClientToken string
 }
