@@ -87,6 +87,7 @@ func controllers(ctx context.Context, mgr manager.Manager, opts *Options) ([]Con
 // awsProvider registers the AWS provider's background loops.
 type awsProvider struct{ *aws.Provider }
 
+// Name identifies the provider's loops in errors.
 func (awsProvider) Name() string { return "aws" }
 
 // clusterOf is what nodes need to join: the endpoint from --cluster-endpoint, else the one this process
