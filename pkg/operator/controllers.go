@@ -19,6 +19,8 @@ import (
 	"github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/lifecycle"
 	claimtermination "github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/termination"
 	"github.com/stevedore-dev/stevedore/pkg/controllers/nodepool/status"
+	"github.com/stevedore-dev/stevedore/pkg/controllers/provisioning"
+	"github.com/stevedore-dev/stevedore/pkg/state"
 )
 
 // Controller is what each controller package hands the operator: a name for errors and logs, and a way to attach
@@ -71,8 +73,16 @@ func controllers(ctx context.Context, mgr manager.Manager, opts *Options) ([]Con
 	if err != nil {
 		return nil, err
 	}
+	clusterState := state.New(mgr.GetClient(), provider.CloudProvider, clock.RealClock{}, state.Options{NominationTTL: 2 * opts.BatchMaxDuration})
+	provisioner, err := provisioning.NewController(provisioning.Dependencies{
+		Client: mgr.GetClient(), Cluster: clusterState, Clock: clock.RealClock{}, Recorder: recorder,
+	}, provisioning.Options{BatchIdleDuration: opts.BatchIdleDuration, BatchMaxDuration: opts.BatchMaxDuration})
+	if err != nil {
+		return nil, err
+	}
 	return []Controller{
 		awsProvider{provider},
+		provisioner,
 		claimLifecycle,
 		nodeTermination,
 		claimTermination,

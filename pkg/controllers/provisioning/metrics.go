@@ -1,0 +1,72 @@
+package provisioning
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the provisioner's Prometheus metrics.
+type metrics struct {
+	provisionable     prometheus.Gauge
+	solveDuration     prometheus.Histogram
+	batchSize         prometheus.Histogram
+	nodeClaimsCreated *prometheus.CounterVec
+	nominationLatency prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		provisionable: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "stevedore_pods_provisionable",
+			Help: "Pods the kube-scheduler could not place that Stevedore has not yet provided capacity for, at the last batch.",
+		}),
+		solveDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "stevedore_provisioner_solve_duration_seconds",
+			Help:    "Time the solver took to place one batch of pending pods.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+		}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "stevedore_provisioner_batch_size",
+			Help:    "Pending pods in one provisioning batch.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 16),
+		}),
+		nodeClaimsCreated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stevedore_nodeclaims_created_total",
+			Help: "NodeClaims the provisioner created, by NodePool.",
+		}, []string{"nodepool"}),
+		nominationLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "stevedore_provisioner_pod_nomination_latency_seconds",
+			Help:    "Time from a pod being marked unschedulable (or created, when the mark has no time) to its nomination to a node or NodeClaim.",
+			Buckets: prometheus.ExponentialBuckets(0.25, 2, 12),
+		}),
+	}
+	var err error
+	m.provisionable = register(reg, m.provisionable, &err)
+	m.solveDuration = register(reg, m.solveDuration, &err)
+	m.batchSize = register(reg, m.batchSize, &err)
+	m.nodeClaimsCreated = register(reg, m.nodeClaimsCreated, &err)
+	m.nominationLatency = register(reg, m.nominationLatency, &err)
+	return m, err
+}
+
+// register adds c to reg, or returns the collector already registered under its name, so that controllers
+// built twice in one process (tests, a restarted manager) share their metrics. The first error sticks in err.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C, err *error) C {
+	if *err != nil {
+		return c
+	}
+	e := reg.Register(c)
+	if e == nil {
+		return c
+	}
+	var already prometheus.AlreadyRegisteredError
+	if errors.As(e, &already) {
+		if existing, ok := already.ExistingCollector.(C); ok {
+			return existing
+		}
+	}
+	*err = fmt.Errorf("registering provisioner metrics: %w", e)
+	return c
+}
