@@ -57,6 +57,9 @@ func (c *Controller) launch(ctx context.Context, p *pass) (reconcile.Result, err
 		return reconcile.Result{RequeueAfter: nodeClassPoll}, nil
 	case err != nil:
 		c.metrics.launchFailures.WithLabelValues(pool, v1.ReasonLaunchFailed).Inc()
+		// Shown on the claim (kubectl describe) as well as logged: an over-size user data document or a
+		// permission the controller lacks is the user's to fix.
+		claim.Conditions().SetFalse(v1.ConditionTypeLaunched, v1.ReasonLaunchFailed, err.Error())
 		return reconcile.Result{}, fmt.Errorf("launching nodeclaim %s: %w", claim.Name, err)
 	case launched == nil || launched.Status.ProviderID == "":
 		c.metrics.launchFailures.WithLabelValues(pool, v1.ReasonLaunchFailed).Inc()

@@ -3,6 +3,7 @@ package lifecycle_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -161,8 +162,14 @@ func TestOtherLaunchErrorsAreRetried(t *testing.T) {
 	if got := f.metric(t, "stevedore_nodeclaims_launch_failures_total", map[string]string{"reason": v1.ReasonLaunchFailed}); got != 1 {
 		t.Errorf("launch_failures_total{reason=LaunchFailed} = %v, want 1", got)
 	}
+	// The user sees why on the claim, not only in the controller's log.
+	expectCondition(t, get(t, nc), v1.ConditionTypeLaunched, metav1.ConditionFalse, v1.ReasonLaunchFailed)
+	if msg := nc.Conditions().Get(v1.ConditionTypeLaunched).Message; !strings.Contains(msg, cause.Error()) {
+		t.Errorf("Launched message = %q, want the cause", msg)
+	}
 	test.ExpectReconciled(ctx, t, f.controller, nc)
 	if get(t, nc).Status.ProviderID == "" {
 		t.Errorf("retry did not launch")
 	}
+	expectCondition(t, nc, v1.ConditionTypeLaunched, metav1.ConditionTrue, v1.ConditionTypeLaunched)
 }
