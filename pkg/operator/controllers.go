@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
@@ -34,8 +35,9 @@ type Controller interface {
 
 // controllers lists every controller the process runs, in registration order. It is the one place controllers are
 // wired: each controller package is constructed here and given only the dependencies it uses, taken from mgr (the
-// client, the event recorder) and opts.
-func controllers(ctx context.Context, mgr manager.Manager, opts *Options) ([]Controller, error) {
+// client, the event recorder) and opts. Metrics are registered with metrics (the manager serves controller-runtime's
+// registry).
+func controllers(ctx context.Context, mgr manager.Manager, opts *Options, metrics prometheus.Registerer) ([]Controller, error) {
 	awsConfig, err := aws.Config(ctx, aws.ConfigOptions{Region: opts.AWSRegion, EndpointURL: opts.AWSEndpointURL})
 	if err != nil {
 		return nil, err
@@ -56,26 +58,26 @@ func controllers(ctx context.Context, mgr manager.Manager, opts *Options) ([]Con
 	})
 	recorder := mgr.GetEventRecorder("stevedore")
 	nodeTermination, err := nodetermination.NewController(nodetermination.Dependencies{
-		Client: mgr.GetClient(), Cloud: provider.CloudProvider, Clock: clock.RealClock{}, Recorder: recorder,
+		Client: mgr.GetClient(), Cloud: provider.CloudProvider, Clock: clock.RealClock{}, Recorder: recorder, Registerer: metrics,
 	})
 	if err != nil {
 		return nil, err
 	}
 	claimTermination, err := claimtermination.NewController(claimtermination.Dependencies{
-		Client: mgr.GetClient(), Cloud: provider.CloudProvider, Clock: clock.RealClock{}, Recorder: recorder,
+		Client: mgr.GetClient(), Cloud: provider.CloudProvider, Clock: clock.RealClock{}, Recorder: recorder, Registerer: metrics,
 	})
 	if err != nil {
 		return nil, err
 	}
 	claimLifecycle, err := lifecycle.NewController(lifecycle.Dependencies{
-		Client: mgr.GetClient(), CloudProvider: provider.CloudProvider, Clock: clock.RealClock{}, Recorder: recorder,
+		Client: mgr.GetClient(), CloudProvider: provider.CloudProvider, Clock: clock.RealClock{}, Recorder: recorder, Registerer: metrics,
 	}, lifecycle.Options{})
 	if err != nil {
 		return nil, err
 	}
 	clusterState := state.New(mgr.GetClient(), provider.CloudProvider, clock.RealClock{}, state.Options{NominationTTL: 2 * opts.BatchMaxDuration})
 	provisioner, err := provisioning.NewController(provisioning.Dependencies{
-		Client: mgr.GetClient(), Cluster: clusterState, Clock: clock.RealClock{}, Recorder: recorder,
+		Client: mgr.GetClient(), Cluster: clusterState, Clock: clock.RealClock{}, Recorder: recorder, Registerer: metrics,
 	}, provisioning.Options{BatchIdleDuration: opts.BatchIdleDuration, BatchMaxDuration: opts.BatchMaxDuration})
 	if err != nil {
 		return nil, err

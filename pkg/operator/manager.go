@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/stevedore-dev/stevedore/pkg/scheme"
@@ -67,7 +68,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts *Options) (manager.M
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("adding readiness check: %w", err)
 	}
-	list, err := controllers(ctx, mgr, opts)
+	list, err := controllers(ctx, mgr, opts, crmetrics.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("building controllers: %w", err)
 	}

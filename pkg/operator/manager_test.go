@@ -1,7 +1,6 @@
 package operator_test
 
 import (
-	"os"
 	"testing"
 
 	"k8s.io/client-go/rest"
@@ -9,17 +8,12 @@ import (
 	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
 	"github.com/stevedore-dev/stevedore/pkg/operator"
-	"github.com/stevedore-dev/stevedore/pkg/test"
 )
-
-var testEnv *test.Environment
-
-func TestMain(m *testing.M) { os.Exit(test.Run(m, &testEnv)) }
 
 // apiServer is a rest.Config for the package's API server with its own rate limits, which NewManager must not
 // change. Registering controllers resolves their kinds' REST mappings, so building a manager needs the server.
 func apiServer() *rest.Config {
-	cfg := rest.CopyConfig(testEnv.Config)
+	cfg := rest.CopyConfig(operator.TestEnv.Config)
 	cfg.QPS, cfg.Burst = 5, 10
 	return cfg
 }
