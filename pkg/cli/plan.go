@@ -12,7 +12,6 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
@@ -175,7 +174,7 @@ func (b *snapshotBuilder) build(ctx context.Context) (*solver.Snapshot, error) {
 		if len(types) == 0 {
 			b.warn("NodePool %s admits no priced instance type in zones %s; it can launch nothing", np.Name, strings.Join(b.opts.zones, ","))
 		}
-		snapshot.NodePools = append(snapshot.NodePools, &solver.NodePool{NodePool: np, InstanceTypes: types, Usage: usage.of(np.Name)})
+		snapshot.NodePools = append(snapshot.NodePools, &solver.NodePool{NodePool: np, InstanceTypes: types, Usage: usage.Of(np.Name)})
 	}
 	return snapshot, nil
 }
@@ -246,39 +245,10 @@ func defaultNodePool(zones []string) *v1.NodePool {
 	return np
 }
 
-// resourceNodes counts a pool's nodes against its limits.
-const resourceNodes corev1.ResourceName = "nodes"
-
-// poolUsage sums, per NodePool, the capacity of its existing nodes and their number ("nodes").
-type poolUsage map[string]corev1.ResourceList
-
-func (u poolUsage) add(pool string, capacity corev1.ResourceList) {
-	total, ok := u[pool]
-	if !ok {
-		total = corev1.ResourceList{}
-		u[pool] = total
-	}
-	for name, q := range capacity {
-		sum := total[name]
-		sum.Add(q)
-		total[name] = sum
-	}
-	nodes := total[resourceNodes]
-	nodes.Add(*resource.NewQuantity(1, resource.DecimalSI))
-	total[resourceNodes] = nodes
-}
-
-func (u poolUsage) of(pool string) corev1.ResourceList {
-	if total, ok := u[pool]; ok {
-		return total
-	}
-	return corev1.ResourceList{resourceNodes: *resource.NewQuantity(0, resource.DecimalSI)}
-}
-
 // existingNodes models the manifests' nodes, without their pods (placePods adds those), and sums each pool's
 // usage.
-func (b *snapshotBuilder) existingNodes(pools []*v1.NodePool) ([]*solver.Node, poolUsage, error) {
-	usage := poolUsage{}
+func (b *snapshotBuilder) existingNodes(pools []*v1.NodePool) ([]*solver.Node, scheduling.PoolUsage, error) {
+	usage := scheduling.PoolUsage{}
 	var nodes []*solver.Node
 	for _, n := range b.objects.Nodes {
 		capacity, allocatable, err := b.nodeResources(n, pools)
@@ -292,7 +262,7 @@ func (b *snapshotBuilder) existingNodes(pools []*v1.NodePool) ([]*solver.Node, p
 		}
 		pool := n.Labels[v1.NodePoolLabelKey]
 		if pool != "" {
-			usage.add(pool, capacity)
+			usage.Add(pool, capacity)
 		}
 		nodes = append(nodes, &solver.Node{Name: n.Name, Labels: n.Labels, Taints: taints, Allocatable: allocatable, NodePool: pool})
 	}

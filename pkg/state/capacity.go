@@ -16,7 +16,7 @@ import (
 )
 
 // ResourceNodes counts a pool's nodes against its limits.
-const ResourceNodes corev1.ResourceName = "nodes"
+const ResourceNodes = v1.ResourceNodes
 
 // ephemeralTaints come and go on a node that is still starting; a node a NodeClaim launched is not judged by
 // them until it is initialized.
@@ -29,7 +29,7 @@ var ephemeralTaints = []string{
 type built struct {
 	nodes    []*solver.Node
 	byName   map[string]*solver.Node
-	usage    usage
+	usage    scheduling.PoolUsage
 	starting []*solver.Node
 }
 
@@ -38,7 +38,7 @@ type built struct {
 func (c *Cluster) capacity(typesOf map[string][]*cloudprovider.InstanceType, daemonSets []*corev1.Pod) *built {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	b := &built{byName: map[string]*solver.Node{}, usage: usage{}}
+	b := &built{byName: map[string]*solver.Node{}, usage: scheduling.PoolUsage{}}
 	claimOf := make(map[string]*v1.NodeClaim, len(c.claims))
 	for _, nc := range c.claims {
 		if nc.Status.ProviderID != "" {
@@ -58,7 +58,7 @@ func (c *Cluster) capacity(typesOf map[string][]*cloudprovider.InstanceType, dae
 			capacity = n.Status.Allocatable
 		}
 		if pool != "" {
-			b.usage.add(pool, capacity)
+			b.usage.Add(pool, capacity)
 		}
 		if !n.DeletionTimestamp.IsZero() {
 			continue
@@ -84,7 +84,7 @@ func (c *Cluster) capacity(typesOf map[string][]*cloudprovider.InstanceType, dae
 			capacity, allocatable = estimate(nc, typesOf[pool])
 		}
 		if pool != "" {
-			b.usage.add(pool, capacity)
+			b.usage.Add(pool, capacity)
 		}
 		if !nc.DeletionTimestamp.IsZero() {
 			continue
@@ -189,32 +189,6 @@ func combine(a, b corev1.ResourceList, better func(a, b resource.Quantity) bool,
 		}
 	}
 	return out
-}
-
-// usage sums, per NodePool, the capacity of its nodes and in-flight claims and their number.
-type usage map[string]corev1.ResourceList
-
-func (u usage) add(pool string, capacity corev1.ResourceList) {
-	total, ok := u[pool]
-	if !ok {
-		total = corev1.ResourceList{}
-		u[pool] = total
-	}
-	for name, q := range capacity {
-		sum := total[name]
-		sum.Add(q)
-		total[name] = sum
-	}
-	nodes := total[ResourceNodes]
-	nodes.Add(*resource.NewQuantity(1, resource.DecimalSI))
-	total[ResourceNodes] = nodes
-}
-
-func (u usage) of(pool string) corev1.ResourceList {
-	if total, ok := u[pool]; ok {
-		return total
-	}
-	return corev1.ResourceList{ResourceNodes: *resource.NewQuantity(0, resource.DecimalSI)}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

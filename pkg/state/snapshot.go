@@ -60,7 +60,7 @@ func (c *Cluster) Snapshot(ctx context.Context, pending []*corev1.Pod, pools []*
 	b.addDaemonSetPods(lists.daemonSets)
 	s.Nodes = b.nodes
 	for _, np := range s.NodePools {
-		np.Usage = b.usage.of(np.NodePool.Name)
+		np.Usage = b.usage.Of(np.NodePool.Name)
 	}
 	return s, skipped, nil
 }

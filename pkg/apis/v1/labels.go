@@ -65,3 +65,6 @@ var RestrictedLabelDomains = []string{"kubernetes.io", "k8s.io", Group}
 
 // LabelDomainExceptions are subdomains of restricted domains that kubelets and users may set.
 var LabelDomainExceptions = []string{"node.kubernetes.io", "node-restriction.kubernetes.io"}
+
+// ResourceNodes is the resource a NodePool's limits and status count its nodes in.
+const ResourceNodes corev1.ResourceName = "nodes"

@@ -7,7 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/stevedore-dev/stevedore/pkg/apis/conditions"
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
+	"github.com/stevedore-dev/stevedore/pkg/scheduling"
 )
 
 // Name identifies the controller.
@@ -96,7 +96,7 @@ func (c *Controller) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	if err := c.kube.List(ctx, &claims, client.MatchingLabels{v1.NodePoolLabelKey: pool.Name}); err != nil {
 		return reconcile.Result{}, fmt.Errorf("listing nodeclaims of nodepool %s: %w", pool.Name, err)
 	}
-	pool.Status.Resources = usage(claims.Items)
+	pool.Status.Resources = usage(pool.Name, claims.Items)
 
 	set := pool.Conditions()
 	set.Initialize()
@@ -114,22 +114,14 @@ func (c *Controller) Reconcile(ctx context.Context, req reconcile.Request) (reco
 }
 
 // usage sums the capacity of the claims that are not being deleted, with "nodes" their count.
-func usage(claims []v1.NodeClaim) corev1.ResourceList {
-	out := corev1.ResourceList{"nodes": *resource.NewQuantity(0, resource.DecimalSI)}
-	nodes := int64(0)
+func usage(pool string, claims []v1.NodeClaim) corev1.ResourceList {
+	u := scheduling.PoolUsage{}
 	for _, claim := range claims {
-		if !claim.DeletionTimestamp.IsZero() {
-			continue
-		}
-		nodes++
-		for name, q := range claim.Status.Capacity {
-			sum := out[name]
-			sum.Add(q)
-			out[name] = sum
+		if claim.DeletionTimestamp.IsZero() {
+			u.Add(pool, claim.Status.Capacity)
 		}
 	}
-	out["nodes"] = *resource.NewQuantity(nodes, resource.DecimalSI)
-	return out
+	return u.Of(pool)
 }
 
 // nodeClassReady mirrors the node class's Ready condition.
