@@ -38,6 +38,45 @@
 // retries: RequestLimitExceeded (HTTP 503) for EC2, ThrottlingException for SSM and the Price List API, and
 // Throttling for IAM (HTTP 400).
 //
+// Options.Latency or Server.SetLatency delay every request to a simulated service, but not admin requests,
+// before it is answered (or until the client gives up). Options.Unjoinable or Server.SetUnjoinable make the next N launched
+// instances, of one instance type or of any, unjoinable: they run in EC2 but never fire
+// Hooks.InstanceRunning, as an instance whose kubelet never registers a Node. The admin API sets both:
+//
+//	POST /admin/latency      AdminLatency {"latency": "250ms"}, as Server.SetLatency; "0s" removes it
+//	POST /admin/unjoinable   Unjoinable {"instanceType", "count"}, as Server.SetUnjoinable; no type means any
+//
+// and AdminState reports the latency, the unjoinable counts left and which instances are unjoinable.
+//
+// # RunInstances
+//
+// RunInstances launches between MinCount and MaxCount instances of one type into one subnet (SubnetId, else
+// the subnet of Placement.AvailabilityZone, else the first zone's), from a launch template named by ID or name
+// and version when given, on demand unless InstanceMarketOptions asks for spot. It shares CreateFleet's
+// launching, so capacity limits, templates, tags and faults apply alike; when the pool or the subnet has room
+// for fewer than MinCount it launches nothing and fails with InsufficientInstanceCapacity (HTTP 500) or
+// InsufficientFreeAddressesInSubnet. A ClientToken makes a retry answer with the first call's reservation
+// instead of launching again, and a different request with the same token fails with
+// IdempotentParameterMismatch.
+//
+// # Lifecycle hooks
+//
+// Options.Hooks is told, once per instance and transition and in the order they happened, when an instance
+// reaches running (InstanceRunning) and when it reaches terminated (InstanceTerminated); an instance terminated
+// while still pending only reports its termination. Hooks are called from one goroutine, never with the
+// server's lock held, so a slow hook delays later hooks but not requests. Transitions are found whenever state
+// is settled: at every request, by Server.Settle, and every Options.SettleInterval (250ms by default) while
+// Server.Run runs, so an instance booting with no requests arriving still reaches running and fires its hook.
+// Times always come from Options.Clock.
+//
+// HTTPHook is a Hooks that posts each transition to a URL as JSON,
+//
+//	{"event": "running" | "terminated", "instance": {"id", "instanceType", "zone", "subnetId", "privateIp",
+//	 "privateDnsName", "imageId", "capacityType", "launchTime", "tags"}}
+//
+// retrying a failed post a few times with doubling backoff before logging and dropping it; `stevedore awssim
+// --hook-url` uses it.
+//
 // # Spot prices
 //
 // Spot prices are a pure function of (instance type, zone, seed, time), so a run can be replayed:

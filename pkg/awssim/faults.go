@@ -28,8 +28,8 @@ func (s *Server) initFaults() {
 	}
 }
 
-// SetLatency delays every later EC2 request, but not admin requests, by d before it is answered; 0 or less
-// removes the delay.
+// SetLatency delays every later request to a simulated service, but not admin requests, by d before it is
+// answered; 0 or less removes the delay.
 func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

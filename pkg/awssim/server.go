@@ -48,7 +48,7 @@ type Options struct {
 	// ThrottleEveryNth makes every Nth request fail with RequestLimitExceeded; 0 never does. See
 	// Server.SetThrottle.
 	ThrottleEveryNth int
-	// Latency delays every EC2 request, but not admin requests; see Server.SetLatency.
+	// Latency delays every request but admin ones; see Server.SetLatency.
 	Latency time.Duration
 	// Unjoinable makes some of the first launched instances unjoinable; see Server.SetUnjoinable.
 	Unjoinable []Unjoinable

@@ -78,7 +78,7 @@ is given.`,
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "allow listening on a non-loopback address, exposing an API that accepts any credentials")
 	f.DurationVar(&o.bootDelay, "boot-delay", 0, "how long a launched instance stays pending before it runs")
 	f.DurationVar(&o.shutdownDelay, "shutdown-delay", 0, "how long a terminated instance stays shutting-down")
-	f.DurationVar(&o.latency, "latency", 0, "delay added to every EC2 request (not to the admin API)")
+	f.DurationVar(&o.latency, "latency", 0, "delay added to every request to the simulated services (not to the admin API)")
 	f.IntVar(&o.throttleEvery, "throttle-every", 0, "fail every Nth EC2 request with RequestLimitExceeded; 0 never does")
 	f.StringVar(&o.hookURL, "hook-url", "", "URL to post each instance's running and terminated events to, as JSON")
 	return cmd
