@@ -19,7 +19,8 @@
 // and only the parts of their data that a fleet uses: the image, the instance type and the instance tags.
 // CreateFleet resolves each config's template by ID or name, launches its image unless an override names one,
 // takes its instance type for overrides without one, and tags instances with the template's instance tags
-// and then the fleet's.
+// and then the fleet's. A ClientToken makes a retried CreateFleet answer as the first call did, launching nothing
+// more; the same token with a different request fails with IdempotentParameterMismatch.
 //
 // DescribeImages knows a fixed set of public images per region: for each Kubernetes release from 1.33 to 1.37,
 // the EKS-optimized Amazon Linux 2023 standard and nvidia images and a Bottlerocket image, each for x86_64 and

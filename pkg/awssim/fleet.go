@@ -84,6 +84,14 @@ func (s *Server) createFleet(p params, now time.Time) (any, error) {
 	if t := p.str("Type"); t != "instant" {
 		return nil, clientError("UnsupportedOperation", "Only instant fleets are simulated; got Type %q.", t)
 	}
+	token, request := p.str("ClientToken"), idempotencyKey(p)
+	if prior, ok := s.clientTokens["CreateFleet/"+token]; ok && token != "" {
+		if prior.request != request {
+			return nil, clientError("IdempotentParameterMismatch",
+				"The client token '%s' was already used for a different request.", token)
+		}
+		return prior.fleet, nil
+	}
 	total, ok, err := p.integer("TargetCapacitySpecification.TotalTargetCapacity")
 	if err != nil {
 		return nil, err
@@ -123,6 +131,9 @@ func (s *Server) createFleet(p params, now time.Time) (any, error) {
 			})
 		}
 		resp.Instances[i].InstanceIDs = append(resp.Instances[i].InstanceIDs, in.id)
+	}
+	if token != "" {
+		s.clientTokens["CreateFleet/"+token] = &clientToken{request: request, fleet: resp}
 	}
 	// Instances that run from the start announce it now rather than at the next request.
 	s.settle(now)

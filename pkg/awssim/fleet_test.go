@@ -203,6 +203,39 @@ func TestCreateFleetRejectsNonInstant(t *testing.T) {
 	}
 }
 
+func TestCreateFleetClientTokenReplaysTheFirstAnswer(t *testing.T) {
+	t.Parallel()
+	e := setup(t, awssim.Options{}, 1)
+	defaultTemplate(t, e)
+	subnet := subnets(t, e)["us-east-1a"]
+	in := fleetInput(2, types.DefaultTargetCapacityTypeOnDemand, "retry", fleetOverride("m5.large", subnet, 0))
+	in.ClientToken = aws.String("token-1")
+	first, err := e.client.CreateFleet(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.client.CreateFleet(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(first.FleetId) != aws.ToString(again.FleetId) || len(again.Instances) != 1 ||
+		len(again.Instances[0].InstanceIds) != 2 || again.Instances[0].InstanceIds[0] != first.Instances[0].InstanceIds[0] {
+		t.Errorf("retry answered %+v, want the first answer %+v", again.Instances, first.Instances)
+	}
+	all, err := e.client.DescribeInstances(t.Context(), &ec2.DescribeInstancesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(all.Reservations[0].Instances); len(all.Reservations) != 1 || n != 2 {
+		t.Errorf("a retried fleet launched again: %d reservations", len(all.Reservations))
+	}
+	changed := fleetInput(3, types.DefaultTargetCapacityTypeOnDemand, "retry", fleetOverride("m5.large", subnet, 0))
+	changed.ClientToken = aws.String("token-1")
+	if _, err := e.client.CreateFleet(t.Context(), changed); errorCode(err) != "IdempotentParameterMismatch" {
+		t.Errorf("the token reused for another request: %v, want IdempotentParameterMismatch", err)
+	}
+}
+
 func tagValue(tags []types.Tag, key string) string {
 	for _, t := range tags {
 		if aws.ToString(t.Key) == key {

@@ -184,6 +184,7 @@ func TestCreateFleetUsesLaunchTemplate(t *testing.T) {
 		{"unknown version", types.FleetLaunchTemplateSpecificationRequest{LaunchTemplateId: aws.String(id), Version: aws.String("7")}, "InvalidLaunchTemplateId.VersionNotFound"},
 	} {
 		in.LaunchTemplateConfigs[0].LaunchTemplateSpecification = &tc.spec
+		in.ClientToken = nil // the SDK filled in the first call's token; this is a new request
 		if got := errorCode(must(e.client.CreateFleet(t.Context(), in))); got != tc.want {
 			t.Errorf("%s: error code %q, want %q", tc.name, got, tc.want)
 		}

@@ -5,13 +5,15 @@ import (
 	"time"
 )
 
-// clientToken remembers what a RunInstances call with a ClientToken launched, so that a retry of it launches
-// nothing more and answers with the same reservation.
+// clientToken remembers what a RunInstances or CreateFleet call with a ClientToken launched, so that a retry of
+// it launches nothing more and answers as the first call did.
 type clientToken struct {
 	// request is the rest of the request, encoded, to tell a retry from a different request reusing the token.
 	request       string
 	reservationID string
 	instanceIDs   []string
+	// fleet is CreateFleet's first answer.
+	fleet *createFleetResponse
 }
 
 // runInstances launches between MinCount and MaxCount instances of one type into one subnet, all or nothing
