@@ -178,22 +178,21 @@ func (s *Server) SetThrottle(everyNth int) {
 type handler func(s *Server, p params, now time.Time) (any, error)
 
 var handlers = map[string]handler{
-	"DescribeAvailabilityZones":     (*Server).describeAvailabilityZones,
-	"DescribeInstanceTypes":         (*Server).describeInstanceTypes,
-	"DescribeInstanceTypeOfferings": (*Server).describeInstanceTypeOfferings,
-	"DescribeSubnets":               (*Server).describeSubnets,
-	"DescribeSecurityGroups":        (*Server).describeSecurityGroups,
-	"CreateFleet":                   (*Server).createFleet,
-	"DescribeInstances":             (*Server).describeInstances,
-	"TerminateInstances":            (*Server).terminateInstances,
-	"CreateTags":                    (*Server).createTags,
-	"CreateLaunchTemplate":          (*Server).createLaunchTemplate,
-	"DescribeLaunchTemplates":       (*Server).describeLaunchTemplates,
-	"DeleteLaunchTemplate":          (*Server).deleteLaunchTemplate,
-	"DescribeImages":                (*Server).describeImages,
-	"DescribeSpotPriceHistory":      (*Server).describeSpotPriceHistory,
-	"RunInstances":                  (*Server).runInstances,
-
+	"DescribeAvailabilityZones":      (*Server).describeAvailabilityZones,
+	"DescribeInstanceTypes":          (*Server).describeInstanceTypes,
+	"DescribeInstanceTypeOfferings":  (*Server).describeInstanceTypeOfferings,
+	"DescribeSubnets":                (*Server).describeSubnets,
+	"DescribeSecurityGroups":         (*Server).describeSecurityGroups,
+	"CreateFleet":                    (*Server).createFleet,
+	"DescribeInstances":              (*Server).describeInstances,
+	"TerminateInstances":             (*Server).terminateInstances,
+	"CreateTags":                     (*Server).createTags,
+	"CreateLaunchTemplate":           (*Server).createLaunchTemplate,
+	"DescribeLaunchTemplates":        (*Server).describeLaunchTemplates,
+	"DeleteLaunchTemplate":           (*Server).deleteLaunchTemplate,
+	"DescribeImages":                 (*Server).describeImages,
+	"DescribeSpotPriceHistory":       (*Server).describeSpotPriceHistory,
+	"RunInstances":                   (*Server).runInstances,
 	"DescribeLaunchTemplateVersions": (*Server).describeLaunchTemplateVersions,
 }
 
