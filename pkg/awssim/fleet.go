@@ -205,6 +205,7 @@ func (s *Server) launch(o *override, capacityType, reservationID string, tags ma
 	if template == nil {
 		template = &launchTemplate{}
 	}
+	in.userData = template.data.UserData
 	if in.imageID == "" {
 		in.imageID = template.imageID
 	}

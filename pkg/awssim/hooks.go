@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -49,6 +50,11 @@ type Instance struct {
 	LaunchTime time.Time `json:"launchTime"`
 	// Tags are the instance's tags at the time of the transition.
 	Tags map[string]string `json:"tags"`
+	// UserData is the user data of the launch template the instance was launched from, decoded from base64, as
+	// the instance would read it from its metadata service: what a kubelet stand-in learns its node's labels,
+	// taints and kubelet settings from. It is empty for an instance launched without a template or from one
+	// with no user data.
+	UserData string `json:"userData,omitempty"`
 }
 
 // Event names of the transitions, as the HTTP hook posts them.
@@ -144,7 +150,18 @@ func (s *Server) public(in *instance) Instance {
 		CapacityType:   in.capacityType,
 		LaunchTime:     in.launchedAt.UTC(),
 		Tags:           maps.Clone(in.tags),
+		UserData:       decodeUserData(in.userData),
 	}
+}
+
+// decodeUserData decodes a launch template's user data; CreateLaunchTemplate already refused bad base64, so
+// anything undecodable is reported as no user data.
+func decodeUserData(encoded string) string {
+	raw, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return ""
+	}
+	return string(raw)
 }
 
 // Settle applies what time did by the simulator's clock, as every request does first, and queues the hooks

@@ -30,6 +30,8 @@ type instance struct {
 	launchedAt, terminatingAt                                  time.Time
 	ipReleased                                                 bool
 	tags                                                       map[string]string
+	// userData is the base64 user data of the launch template the instance was launched from, for Hooks.
+	userData string
 	// unjoinable instances never announce that they run (see Server.SetUnjoinable); announcedRunning and
 	// announcedTerminated record which transitions Hooks has been told of.
 	unjoinable, announcedRunning, announcedTerminated bool
