@@ -24,6 +24,7 @@ import (
 	"github.com/stevedore-dev/stevedore/pkg/apis/conditions"
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
 	"github.com/stevedore-dev/stevedore/pkg/aws/network"
+	stevedoreevents "github.com/stevedore-dev/stevedore/pkg/events"
 )
 
 // Name is the controller's name in logs and metrics.
@@ -75,10 +76,15 @@ type Dependencies struct {
 }
 
 // Controller reconciles EC2NodeClasses.
-type Controller struct{ Dependencies }
+type Controller struct {
+	Dependencies
+	events *stevedoreevents.Recorder
+}
 
 // NewController returns a controller using deps.
-func NewController(deps Dependencies) *Controller { return &Controller{Dependencies: deps} }
+func NewController(deps Dependencies) *Controller {
+	return &Controller{Dependencies: deps, events: stevedoreevents.NewRecorder(deps.Recorder, nil, dedupeWindow)}
+}
 
 // Name identifies the controller.
 func (c *Controller) Name() string { return Name }

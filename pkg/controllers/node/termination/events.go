@@ -3,14 +3,14 @@ package termination
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/tools/events"
+	k8sevents "k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
+
+	"github.com/stevedore-dev/stevedore/pkg/events"
 )
 
 // Event reasons.
@@ -37,79 +37,53 @@ const (
 // times and should say so a few dozen times at most.
 const dedupeWindow = 2 * time.Minute
 
-// eventValue is one event, built by the functions below.
-type eventValue struct {
-	eventType, reason, action, note string
+func draining(node string) events.Event {
+	return events.Event{Type: corev1.EventTypeNormal, Reason: ReasonDraining, Action: "Drain",
+		Note: fmt.Sprintf("Tainted node %s and draining it", node)}
 }
 
-func draining(node string) eventValue {
-	return eventValue{corev1.EventTypeNormal, ReasonDraining, "Drain", fmt.Sprintf("Tainted node %s and draining it", node)}
+func evicted(node string) events.Event {
+	return events.Event{Type: corev1.EventTypeNormal, Reason: ReasonEvicted, Action: "Evict",
+		Note: fmt.Sprintf("Evicted pod to drain node %s", node)}
 }
 
-func evicted(node string) eventValue {
-	return eventValue{corev1.EventTypeNormal, ReasonEvicted, "Evict", fmt.Sprintf("Evicted pod to drain node %s", node)}
-}
-
-func evictionBlocked(node string, pdbs []string) eventValue {
+func evictionBlocked(node string, pdbs []string) events.Event {
 	by := "a PodDisruptionBudget"
 	if len(pdbs) > 0 {
 		by = "PodDisruptionBudget " + strings.Join(pdbs, ", ")
 	}
-	return eventValue{corev1.EventTypeWarning, ReasonEvictionBlocked, "Evict",
-		fmt.Sprintf("Eviction to drain node %s blocked by %s; retrying with backoff", node, by)}
+	return events.Event{Type: corev1.EventTypeWarning, Reason: ReasonEvictionBlocked, Action: "Evict",
+		Note: fmt.Sprintf("Eviction to drain node %s blocked by %s; retrying with backoff", node, by)}
 }
 
-func doNotDisruptWaiting(p *corev1.Pod) eventValue {
-	return eventValue{corev1.EventTypeNormal, ReasonDoNotDisrupt, "Drain",
-		fmt.Sprintf("Waiting for pod %s/%s, annotated do-not-disrupt, to leave", p.Namespace, p.Name)}
+func doNotDisruptWaiting(p *corev1.Pod) events.Event {
+	return events.Event{Type: corev1.EventTypeNormal, Reason: ReasonDoNotDisrupt, Action: "Drain",
+		Note: fmt.Sprintf("Waiting for pod %s/%s, annotated do-not-disrupt, to leave", p.Namespace, p.Name)}
 }
 
-func deletedAfterGracePeriod(node string, grace int64) eventValue {
-	return eventValue{corev1.EventTypeWarning, ReasonDeletedAfterGracePeriod, "Delete",
-		fmt.Sprintf("Deleted pod with a %ds grace period so it ends by node %s's termination deadline", grace, node)}
+func deletedAfterGracePeriod(node string, grace int64) events.Event {
+	return events.Event{Type: corev1.EventTypeWarning, Reason: ReasonDeletedAfterGracePeriod, Action: "Delete",
+		Note: fmt.Sprintf("Deleted pod with a %ds grace period so it ends by node %s's termination deadline", grace, node)}
 }
 
-func waitingOnVolumes(n int) eventValue {
-	return eventValue{corev1.EventTypeNormal, ReasonWaitingOnVolumes, "Drain", fmt.Sprintf("Waiting for %d volume attachment(s) to go", n)}
+func waitingOnVolumes(n int) events.Event {
+	return events.Event{Type: corev1.EventTypeNormal, Reason: ReasonWaitingOnVolumes, Action: "Drain",
+		Note: fmt.Sprintf("Waiting for %d volume attachment(s) to go", n)}
 }
 
-func terminated(node string) eventValue {
-	return eventValue{corev1.EventTypeNormal, ReasonTerminated, "Terminate", fmt.Sprintf("Terminated node %s and its instance", node)}
+func terminated(node string) events.Event {
+	return events.Event{Type: corev1.EventTypeNormal, Reason: ReasonTerminated, Action: "Terminate",
+		Note: fmt.Sprintf("Terminated node %s and its instance", node)}
 }
 
-// publisher records events, dropping one identical to an event about the same object within dedupeWindow.
-type publisher struct {
-	recorder events.EventRecorder
-	clock    clock.PassiveClock
-	mu       sync.Mutex
-	seen     map[string]time.Time
+// publisher publishes the controller's events, dropping one identical to an event about the same object within
+// dedupeWindow.
+type publisher struct{ recorder *events.Recorder }
+
+func newPublisher(r k8sevents.EventRecorder, clk clock.PassiveClock) *publisher {
+	return &publisher{recorder: events.NewRecorder(r, clk, dedupeWindow)}
 }
 
-func newPublisher(r events.EventRecorder, clk clock.PassiveClock) *publisher {
-	return &publisher{recorder: r, clock: clk, seen: map[string]time.Time{}}
-}
-
-func (p *publisher) publish(regarding runtime.Object, e eventValue) {
-	if p.recorder == nil {
-		return
-	}
-	m, err := meta.Accessor(regarding)
-	if err != nil {
-		return
-	}
-	key := string(m.GetUID()) + "/" + e.reason + "/" + e.note
-	now := p.clock.Now()
-	p.mu.Lock()
-	if last, ok := p.seen[key]; ok && now.Sub(last) < dedupeWindow {
-		p.mu.Unlock()
-		return
-	}
-	for k, t := range p.seen {
-		if now.Sub(t) >= dedupeWindow {
-			delete(p.seen, k)
-		}
-	}
-	p.seen[key] = now
-	p.mu.Unlock()
-	p.recorder.Eventf(regarding, nil, e.eventType, e.reason, e.action, "%s", e.note)
+func (p *publisher) publish(regarding runtime.Object, e events.Event) {
+	p.recorder.Publish(regarding, e)
 }

@@ -24,6 +24,7 @@ import (
 
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
 	"github.com/stevedore-dev/stevedore/pkg/cloudprovider"
+	stevedoreevents "github.com/stevedore-dev/stevedore/pkg/events"
 )
 
 // Name identifies the controller in logs and metrics.
@@ -78,7 +79,7 @@ type Controller struct {
 	kube     client.Client
 	cloud    cloudprovider.CloudProvider
 	clock    clock.Clock
-	recorder events.EventRecorder
+	events   *stevedoreevents.Recorder
 	metrics  *metrics
 	opts     Options
 	launches *launches
@@ -105,7 +106,8 @@ func NewController(deps Dependencies, opts Options) (*Controller, error) {
 		return nil, fmt.Errorf("registering nodeclaim lifecycle metrics: %w", err)
 	}
 	return &Controller{
-		kube: deps.Client, cloud: deps.CloudProvider, clock: deps.Clock, recorder: deps.Recorder, metrics: m, opts: opts,
+		kube: deps.Client, cloud: deps.CloudProvider, clock: deps.Clock, metrics: m, opts: opts,
+		events:   stevedoreevents.NewRecorder(deps.Recorder, deps.Clock, dedupeWindow),
 		launches: &launches{},
 	}, nil
 }

@@ -2,14 +2,14 @@ package termination
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/tools/events"
+	k8sevents "k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
+	"github.com/stevedore-dev/stevedore/pkg/events"
 )
 
 // Event reasons.
@@ -26,55 +26,30 @@ const (
 // checked every few seconds and should say so once.
 const dedupeWindow = 2 * time.Minute
 
-type eventValue struct {
-	eventType, reason, action, note string
+func deletingNode(node string) events.Event {
+	return events.Event{Type: corev1.EventTypeNormal, Reason: ReasonDeletingNode, Action: "Terminate",
+		Note: fmt.Sprintf("Deleted node %s; waiting for it to drain", node)}
 }
 
-func deletingNode(node string) eventValue {
-	return eventValue{corev1.EventTypeNormal, ReasonDeletingNode, "Terminate", fmt.Sprintf("Deleted node %s; waiting for it to drain", node)}
+func instanceTerminating(providerID string) events.Event {
+	return events.Event{Type: corev1.EventTypeNormal, Reason: ReasonInstanceTerminating, Action: "Terminate",
+		Note: fmt.Sprintf("Waiting for instance %s to terminate", providerID)}
 }
 
-func instanceTerminating(providerID string) eventValue {
-	return eventValue{corev1.EventTypeNormal, ReasonInstanceTerminating, "Terminate", fmt.Sprintf("Waiting for instance %s to terminate", providerID)}
-}
-
-func terminated(providerID string) eventValue {
+func terminated(providerID string) events.Event {
 	note := "Removed finalizer; the claim never launched an instance"
 	if providerID != "" {
 		note = fmt.Sprintf("Instance %s is gone", providerID)
 	}
-	return eventValue{corev1.EventTypeNormal, ReasonTerminated, "Terminate", note}
+	return events.Event{Type: corev1.EventTypeNormal, Reason: ReasonTerminated, Action: "Terminate", Note: note}
 }
 
-// publisher records events, dropping one identical to an event about the same claim within dedupeWindow.
-type publisher struct {
-	recorder events.EventRecorder
-	clock    clock.PassiveClock
-	mu       sync.Mutex
-	seen     map[string]time.Time
+// publisher publishes the controller's events, dropping one identical to an event about the same claim within
+// dedupeWindow.
+type publisher struct{ recorder *events.Recorder }
+
+func newPublisher(r k8sevents.EventRecorder, clk clock.PassiveClock) *publisher {
+	return &publisher{recorder: events.NewRecorder(r, clk, dedupeWindow)}
 }
 
-func newPublisher(r events.EventRecorder, clk clock.PassiveClock) *publisher {
-	return &publisher{recorder: r, clock: clk, seen: map[string]time.Time{}}
-}
-
-func (p *publisher) publish(claim *v1.NodeClaim, e eventValue) {
-	if p.recorder == nil {
-		return
-	}
-	key := string(claim.UID) + "/" + e.reason + "/" + e.note
-	now := p.clock.Now()
-	p.mu.Lock()
-	if last, ok := p.seen[key]; ok && now.Sub(last) < dedupeWindow {
-		p.mu.Unlock()
-		return
-	}
-	for k, t := range p.seen {
-		if now.Sub(t) >= dedupeWindow {
-			delete(p.seen, k)
-		}
-	}
-	p.seen[key] = now
-	p.mu.Unlock()
-	p.recorder.Eventf(claim, nil, e.eventType, e.reason, e.action, "%s", e.note)
-}
+func (p *publisher) publish(claim *v1.NodeClaim, e events.Event) { p.recorder.Publish(claim, e) }
