@@ -68,12 +68,14 @@
 // server's lock held, so a slow hook delays later hooks but not requests. Transitions are found whenever state
 // is settled: at every request, by Server.Settle, and every Options.SettleInterval (250ms by default) while
 // Server.Run runs, so an instance booting with no requests arriving still reaches running and fires its hook.
-// Times always come from Options.Clock.
+// Times always come from Options.Clock. The Instance a hook receives carries the decoded user data of the launch
+// template it was launched from, so a hook can register the Node its bootstrap configuration describes (the
+// sandbox does, with pkg/sandbox/kubelet).
 //
 // HTTPHook is a Hooks that posts each transition to a URL as JSON,
 //
 //	{"event": "running" | "terminated", "instance": {"id", "instanceType", "zone", "subnetId", "privateIp",
-//	 "privateDnsName", "imageId", "capacityType", "launchTime", "tags"}}
+//	 "privateDnsName", "imageId", "capacityType", "launchTime", "tags", "userData"}}
 //
 // retrying a failed post a few times with doubling backoff before logging and dropping it; `stevedore awssim
 // --hook-url` uses it.
