@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/go-logr/logr"
 	"k8s.io/utils/clock"
+
+	"github.com/stevedore-dev/stevedore/pkg/aws/refresh"
 )
 
 // EC2API is the part of the EC2 client the EC2-backed sources call.
@@ -126,7 +128,7 @@ func (s *EC2Source) Refresh(ctx context.Context) error {
 // Start refreshes at once and then every RefreshInterval until ctx ends (a controller-runtime Runnable). It
 // returns nil when ctx ends; failures are logged, not returned.
 func (s *EC2Source) Start(ctx context.Context) error {
-	return runEvery(ctx, s.clk, s.interval, s.log, s.Refresh)
+	return refresh.Every(ctx, s.clk, s.interval, s.log, "refreshing from EC2; keeping the data already loaded", s.Refresh)
 }
 
 // cloneFacts copies facts deeply, accelerators included.

@@ -13,6 +13,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/go-logr/logr"
 	"k8s.io/utils/clock"
+
+	"github.com/stevedore-dev/stevedore/pkg/aws/refresh"
 )
 
 // ZonalOfferings says which availability zones EC2 sells an instance type in. Not every type is in every zone:
@@ -119,5 +121,5 @@ func (s *OfferingsSource) Refresh(ctx context.Context) error {
 
 // Start refreshes at once and then every RefreshInterval until ctx ends (a controller-runtime Runnable).
 func (s *OfferingsSource) Start(ctx context.Context) error {
-	return runEvery(ctx, s.clk, s.interval, s.log, s.Refresh)
+	return refresh.Every(ctx, s.clk, s.interval, s.log, "refreshing from EC2; keeping the data already loaded", s.Refresh)
 }

@@ -12,6 +12,8 @@ import (
 	pricingtypes "github.com/aws/aws-sdk-go-v2/service/pricing/types"
 	"github.com/go-logr/logr"
 	"k8s.io/utils/clock"
+
+	"github.com/stevedore-dev/stevedore/pkg/aws/refresh"
 )
 
 // PricingAPI is the part of the Price List Query API client OnDemand calls. That API is served from a few
@@ -113,5 +115,5 @@ func (o *OnDemand) Refresh(ctx context.Context) error {
 
 // Start refreshes at once and then every DefaultOnDemandRefresh until ctx ends (a controller-runtime Runnable).
 func (o *OnDemand) Start(ctx context.Context) error {
-	return runEvery(ctx, o.clk, DefaultOnDemandRefresh, o.log, o.Refresh)
+	return refresh.Every(ctx, o.clk, DefaultOnDemandRefresh, o.log, "refreshing prices; keeping the prices already loaded", o.Refresh)
 }

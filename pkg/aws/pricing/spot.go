@@ -13,6 +13,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/go-logr/logr"
 	"k8s.io/utils/clock"
+
+	"github.com/stevedore-dev/stevedore/pkg/aws/refresh"
 )
 
 // EC2API is the part of the EC2 client Spot calls.
@@ -129,5 +131,5 @@ func latest(prices map[pool]float64, stamps map[pool]time.Time, h ec2types.SpotP
 
 // Start refreshes at once and then every SpotOptions.Refresh until ctx ends (a controller-runtime Runnable).
 func (s *Spot) Start(ctx context.Context) error {
-	return runEvery(ctx, s.clk, s.interval, s.log, s.Refresh)
+	return refresh.Every(ctx, s.clk, s.interval, s.log, "refreshing prices; keeping the prices already loaded", s.Refresh)
 }
