@@ -67,6 +67,7 @@ type Controller struct {
 	batcher *Batcher
 	metrics *metrics
 	events  *publisher
+	waiting *waiting
 }
 
 // NewController returns a provisioner; it fails only if its metrics cannot be registered.
@@ -102,6 +103,7 @@ func NewController(deps Dependencies, opts Options) (*Controller, error) {
 		batcher: NewBatcher(deps.Clock, opts.BatchIdleDuration, opts.BatchMaxDuration),
 		metrics: m,
 		events:  newPublisher(deps.Recorder, deps.Clock, opts.EventTTL),
+		waiting: newWaiting(),
 	}, nil
 }
 
@@ -120,13 +122,16 @@ func (c *Controller) Register(mgr manager.Manager) error {
 		return err
 	}
 	if _, err := pods.AddEventHandler(state.Handler(func(o any) {
-		// A nominated pod is provided for; the scheduler re-marking it unschedulable is no news.
-		if p, ok := o.(*corev1.Pod); ok && provisionable(p) {
-			if _, nominated := c.deps.Cluster.NominatedTo(client.ObjectKeyFromObject(p)); !nominated {
-				c.batcher.Trigger()
-			}
+		p, ok := o.(*corev1.Pod)
+		if !ok {
+			return
 		}
-	}, func(any) {})); err != nil {
+		c.podUpdated(p)
+	}, func(o any) {
+		if p, ok := o.(*corev1.Pod); ok {
+			c.waiting.forget(client.ObjectKeyFromObject(p))
+		}
+	})); err != nil {
 		return err
 	}
 	// A claim or node that goes away takes its nominations with it: its pods need a new place.
@@ -140,6 +145,20 @@ func (c *Controller) Register(mgr manager.Manager) error {
 		}
 	}
 	return mgr.Add(manager.RunnableFunc(c.run))
+}
+
+// podUpdated opens a batch for a provisionable pod not yet provided for (the scheduler re-marking a nominated pod
+// unschedulable is no news), and observes how long a nominated pod waited once it is bound.
+func (c *Controller) podUpdated(p *corev1.Pod) {
+	if provisionable(p) {
+		if _, nominated := c.deps.Cluster.NominatedTo(client.ObjectKeyFromObject(p)); !nominated {
+			c.batcher.Trigger()
+		}
+		return
+	}
+	if waited, ok := c.waiting.bound(p, c.deps.Clock.Now()); ok {
+		c.metrics.boundLatency.Observe(waited.Seconds())
+	}
 }
 
 // run provisions one batch each time a window closes, until ctx ends.

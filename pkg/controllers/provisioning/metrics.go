@@ -14,6 +14,7 @@ type metrics struct {
 	batchSize         prometheus.Histogram
 	nodeClaimsCreated *prometheus.CounterVec
 	nominationLatency prometheus.Histogram
+	boundLatency      prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -41,6 +42,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time from a pod being marked unschedulable (or created, when the mark has no time) to its nomination to a node or NodeClaim.",
 			Buckets: prometheus.ExponentialBuckets(0.25, 2, 12),
 		}),
+		boundLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "stevedore_provisioner_pod_bound_latency_seconds",
+			Help:    "Time from a pod being marked unschedulable (or created) to the kube-scheduler binding it, for pods Stevedore nominated: what a user waits for capacity.",
+			Buckets: prometheus.ExponentialBuckets(0.5, 2, 12),
+		}),
 	}
 	var err error
 	m.provisionable = register(reg, m.provisionable, &err)
@@ -48,6 +54,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.batchSize = register(reg, m.batchSize, &err)
 	m.nodeClaimsCreated = register(reg, m.nodeClaimsCreated, &err)
 	m.nominationLatency = register(reg, m.nominationLatency, &err)
+	m.boundLatency = register(reg, m.boundLatency, &err)
 	return m, err
 }
 

@@ -116,6 +116,7 @@ func (c *Controller) nominated(pods map[types.NamespacedName]*corev1.Pod, keys [
 			since = cond.LastTransitionTime.Time
 		}
 		c.metrics.nominationLatency.Observe(max(now.Sub(since).Seconds(), 0))
+		c.waiting.nominated(k, since)
 	}
 }
 
