@@ -94,6 +94,9 @@ type Options struct {
 	// InterruptionQueue names the SQS queue carrying spot interruption and instance health events; empty disables
 	// interruption handling.
 	InterruptionQueue string
+
+	// FeatureGates switches gated behaviour on or off.
+	FeatureGates FeatureGates
 }
 
 // setting is one command-line flag and the environment variables that stand in for it when it is not given.
@@ -135,6 +138,8 @@ func (o *Options) bind(fs *flag.FlagSet) []setting {
 		"AWS region to work in. Empty means the AWS SDK's default resolution, including instance metadata.")
 	fs.StringVar(&o.AWSEndpointURL, "aws-endpoint-url", "",
 		"Endpoint URL for every AWS service, overriding the default; used to reach a local AWS simulator.")
+	fs.Var(featureGatesValue{&o.FeatureGates}, "feature-gates",
+		"Gated behaviour to switch, as Name=true|false,...: "+FeatureSpotToSpotConsolidation+" (default false).")
 	fs.StringVar(&o.InterruptionQueue, "interruption-queue", "",
 		"Name of the SQS queue that carries spot interruption and instance health events. Empty disables\ninterruption handling.")
 
@@ -156,6 +161,7 @@ func (o *Options) bind(fs *flag.FlagSet) []setting {
 		{"aws-region", []string{"AWS_REGION"}},
 		{"aws-endpoint-url", []string{"AWS_ENDPOINT_URL"}},
 		{"interruption-queue", []string{"INTERRUPTION_QUEUE"}},
+		{"feature-gates", []string{"FEATURE_GATES"}},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,7 @@ func defaults() operator.Options {
 func custom() operator.Options {
 	return operator.Options{
 		ClusterName:             "prod",
+		FeatureGates:            operator.FeatureGates{operator.FeatureSpotToSpotConsolidation: true},
 		ClusterEndpoint:         "https://api.example.com",
 		ServiceCIDR:             "172.20.0.0/16",
 		MetricsBindAddress:      ":9090",
@@ -76,6 +78,7 @@ func TestParseOptions(t *testing.T) {
 				"--kube-client-qps=50.5", "--kube-client-burst=75", "--log-level=debug",
 				"--batch-max-duration=30s", "--batch-idle-duration=2s", "--vm-memory-overhead-percent=0.1",
 				"--aws-region=eu-west-1", "--aws-endpoint-url=http://127.0.0.1:4566", "--interruption-queue=prod-events",
+				"--feature-gates=SpotToSpotConsolidation=true",
 			},
 			want: func(o *operator.Options) { *o = custom() },
 		},
@@ -88,6 +91,7 @@ func TestParseOptions(t *testing.T) {
 				"KUBE_CLIENT_QPS": "50.5", "KUBE_CLIENT_BURST": "75", "LOG_LEVEL": "debug",
 				"BATCH_MAX_DURATION": "30s", "BATCH_IDLE_DURATION": "2s", "VM_MEMORY_OVERHEAD_PERCENT": "0.1",
 				"AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "INTERRUPTION_QUEUE": "prod-events",
+				"FEATURE_GATES": "SpotToSpotConsolidation=true",
 			},
 			want: func(o *operator.Options) { *o = custom() },
 		},
@@ -135,7 +139,7 @@ func TestParseOptions(t *testing.T) {
 			}
 			want := defaults()
 			tt.want(&want)
-			if *got != want {
+			if !reflect.DeepEqual(*got, want) {
 				t.Errorf("ParseOptions() =\n%+v\nwant\n%+v", *got, want)
 			}
 		})
@@ -168,6 +172,16 @@ func TestParseOptionsErrors(t *testing.T) {
 			name: "every bad environment value is reported",
 			env:  map[string]string{"LEADER_ELECT": "perhaps", "KUBE_CLIENT_QPS": "fast"},
 			want: []string{"LEADER_ELECT", "--leader-elect", "KUBE_CLIENT_QPS", "--kube-client-qps"},
+		},
+		{
+			name: "unknown feature gate names the known ones",
+			args: []string{"--feature-gates=Teleport=true"},
+			want: []string{"feature-gates", `unknown feature gate "Teleport"`, "SpotToSpotConsolidation"},
+		},
+		{
+			name: "feature gate that is not a boolean",
+			env:  map[string]string{"FEATURE_GATES": "SpotToSpotConsolidation=maybe"},
+			want: []string{"FEATURE_GATES", "--feature-gates", "want true or false"},
 		},
 		{
 			name: "positional argument",
@@ -221,6 +235,7 @@ func TestParseOptionsHelp(t *testing.T) {
 				"--aws-region string", "AWS_REGION",
 				"--aws-endpoint-url string", "AWS_ENDPOINT_URL",
 				"--interruption-queue string", "INTERRUPTION_QUEUE",
+				"--feature-gates", "FEATURE_GATES", "SpotToSpotConsolidation",
 				"--version", "--help",
 			}
 			for _, w := range want {
@@ -410,5 +425,15 @@ func TestValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestFeatureGatesDefaultOff(t *testing.T) {
+	if (operator.FeatureGates{}).Enabled(operator.FeatureSpotToSpotConsolidation) {
+		t.Error("SpotToSpotConsolidation is on without being asked for")
+	}
+	on := operator.FeatureGates{operator.FeatureSpotToSpotConsolidation: true}
+	if !on.Enabled(operator.FeatureSpotToSpotConsolidation) || on.String() != "SpotToSpotConsolidation=true" {
+		t.Errorf("gates %q: want SpotToSpotConsolidation on", on.String())
 	}
 }
