@@ -66,6 +66,7 @@ func parseFeatureGates(s string) (FeatureGates, error) {
 // featureGatesValue is the flag.Value of --feature-gates.
 type featureGatesValue struct{ gates *FeatureGates }
 
+// String renders the gates in flag form.
 func (v featureGatesValue) String() string {
 	if v.gates == nil {
 		return ""
@@ -73,6 +74,7 @@ func (v featureGatesValue) String() string {
 	return v.gates.String()
 }
 
+// Set parses the flag's value.
 func (v featureGatesValue) Set(s string) error {
 	g, err := parseFeatureGates(s)
 	if err != nil {
