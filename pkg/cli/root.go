@@ -88,6 +88,7 @@ would do.`,
 		newCatalogCommand(),
 		newIAMPolicyCommand(),
 		newPlanCommand(),
+		newSandboxCommand(),
 		newVersionCommand(),
 	)
 	return root
