@@ -64,7 +64,8 @@ bench: tools ## Run the benchmarks (BENCH=regexp to pick, BENCH_FLAGS to tune).
 
 .PHONY: run
 run: tools ## Run the sandbox: a local control plane, kwok nodes, the AWS simulator and Stevedore (Ctrl-C stops it).
-	go run ./cmd/stevedore sandbox $(SANDBOX_FLAGS)
+	go build -ldflags "$(LDFLAGS)" -o $(BIN)/stevedore ./cmd/stevedore
+	$(BIN)/stevedore sandbox $(SANDBOX_FLAGS)
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps the cached tools in bin/).
