@@ -2,6 +2,7 @@ package provisioning
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/stevedore-dev/stevedore/pkg/apis/conditions"
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
 	"github.com/stevedore-dev/stevedore/pkg/solver"
 	"github.com/stevedore-dev/stevedore/pkg/state"
@@ -68,6 +70,9 @@ type Controller struct {
 	metrics *metrics
 	events  *publisher
 	waiting *waiting
+
+	mu         sync.Mutex
+	readyPools map[string]bool
 }
 
 // NewController returns a provisioner; it fails only if its metrics cannot be registered.
@@ -104,6 +109,8 @@ func NewController(deps Dependencies, opts Options) (*Controller, error) {
 		metrics: m,
 		events:  newPublisher(deps.Recorder, deps.Clock, opts.EventTTL),
 		waiting: newWaiting(),
+
+		readyPools: map[string]bool{},
 	}, nil
 }
 
@@ -144,7 +151,29 @@ func (c *Controller) Register(mgr manager.Manager) error {
 			return err
 		}
 	}
+	// A pool that becomes ready (its node class resolved) can take pods that had nowhere to go.
+	pools, err := mgr.GetCache().GetInformer(ctx, &v1.NodePool{})
+	if err != nil {
+		return err
+	}
+	if _, err := pools.AddEventHandler(state.Handler(func(o any) {
+		if np, ok := o.(*v1.NodePool); ok && c.becameReady(np) {
+			c.batcher.Trigger()
+		}
+	}, func(any) {})); err != nil {
+		return err
+	}
 	return mgr.Add(manager.RunnableFunc(c.run))
+}
+
+// becameReady reports whether the pool is Ready now and was not when last seen.
+func (c *Controller) becameReady(np *v1.NodePool) bool {
+	ready := np.Conditions().IsTrue(conditions.Ready)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	was := c.readyPools[np.Name]
+	c.readyPools[np.Name] = ready
+	return ready && !was
 }
 
 // podUpdated opens a batch for a provisionable pod not yet provided for (the scheduler re-marking a nominated pod

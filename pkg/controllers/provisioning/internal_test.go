@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
+
+	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
 )
 
 func TestBoundLatencyIsObservedOncePerNominatedPod(t *testing.T) {
@@ -43,5 +45,25 @@ func TestBoundLatencyIsObservedOncePerNominatedPod(t *testing.T) {
 	if h := m.GetHistogram(); h.GetSampleCount() != 1 || h.GetSampleSum() != 42 {
 		t.Errorf("bound latency observed %d times summing %vs, want once, 42s (from nomination to the PodScheduled time)",
 			h.GetSampleCount(), h.GetSampleSum())
+	}
+}
+
+func TestAPoolBecomingReadyOpensABatch(t *testing.T) {
+	c, err := NewController(Dependencies{Clock: clocktesting.NewFakeClock(time.Now()), Registerer: prometheus.NewRegistry()}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := &v1.NodePool{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
+	pool.Conditions().SetFalse(v1.ConditionTypeNodeClassReady, "NodeClassNotReady", "subnets not found")
+	if c.becameReady(pool) {
+		t.Error("a pool that is not ready opened a batch")
+	}
+	pool.Conditions().SetTrue(v1.ConditionTypeNodeClassReady)
+	pool.Conditions().SetTrue(v1.ConditionTypeValidationSucceeded)
+	if !c.becameReady(pool) {
+		t.Error("the pool's turning ready did not open a batch: pods pending on it would wait for the resync")
+	}
+	if c.becameReady(pool) {
+		t.Error("a status update of a pool that was already ready opened another batch")
 	}
 }
