@@ -1,10 +1,9 @@
 package provisioning
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/stevedore-dev/stevedore/pkg/metricreg"
 )
 
 // metrics are the provisioner's Prometheus metrics.
@@ -48,32 +47,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(0.5, 2, 12),
 		}),
 	}
-	var err error
-	m.provisionable = register(reg, m.provisionable, &err)
-	m.solveDuration = register(reg, m.solveDuration, &err)
-	m.batchSize = register(reg, m.batchSize, &err)
-	m.nodeClaimsCreated = register(reg, m.nodeClaimsCreated, &err)
-	m.nominationLatency = register(reg, m.nominationLatency, &err)
-	m.boundLatency = register(reg, m.boundLatency, &err)
-	return m, err
-}
-
-// register adds c to reg, or returns the collector already registered under its name, so that controllers
-// built twice in one process (tests, a restarted manager) share their metrics. The first error sticks in err.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C, err *error) C {
-	if *err != nil {
-		return c
-	}
-	e := reg.Register(c)
-	if e == nil {
-		return c
-	}
-	var already prometheus.AlreadyRegisteredError
-	if errors.As(e, &already) {
-		if existing, ok := already.ExistingCollector.(C); ok {
-			return existing
-		}
-	}
-	*err = fmt.Errorf("registering provisioner metrics: %w", e)
-	return c
+	r := metricreg.New(reg)
+	m.provisionable = metricreg.Register(r, m.provisionable)
+	m.solveDuration = metricreg.Register(r, m.solveDuration)
+	m.batchSize = metricreg.Register(r, m.batchSize)
+	m.nodeClaimsCreated = metricreg.Register(r, m.nodeClaimsCreated)
+	m.nominationLatency = metricreg.Register(r, m.nominationLatency)
+	m.boundLatency = metricreg.Register(r, m.boundLatency)
+	return m, r.Err()
 }

@@ -1,9 +1,9 @@
 package lifecycle
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/stevedore-dev/stevedore/pkg/metricreg"
 )
 
 // metrics are the controller's Prometheus series, all labelled by NodePool so a dashboard can tell a pool that
@@ -41,26 +41,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(5, 2, 10),
 		}, []string{"nodepool"}),
 	}
-	var errs []error
+	r := metricreg.New(reg)
 	for _, c := range []**prometheus.CounterVec{&m.launched, &m.registered, &m.initialized, &m.launchFailures, &m.registrationTimeouts} {
-		var err error
-		*c, err = register(reg, *c)
-		errs = append(errs, err)
+		*c = metricreg.Register(r, *c)
 	}
-	var err error
-	m.registrationDuration, err = register(reg, m.registrationDuration)
-	return m, errors.Join(append(errs, err)...)
-}
-
-// register registers c on reg, or returns the identical collector registered before (by another controller built
-// in the same process, as tests do), so that both count into the same series.
-func register[T prometheus.Collector](reg prometheus.Registerer, c T) (T, error) {
-	err := reg.Register(c)
-	var already prometheus.AlreadyRegisteredError
-	if errors.As(err, &already) {
-		if existing, ok := already.ExistingCollector.(T); ok {
-			return existing, nil
-		}
-	}
-	return c, err
+	m.registrationDuration = metricreg.Register(r, m.registrationDuration)
+	return m, r.Err()
 }
