@@ -71,7 +71,7 @@ func controllers(ctx context.Context, mgr manager.Manager, opts *Options, metric
 	}
 	claimLifecycle, err := lifecycle.NewController(lifecycle.Dependencies{
 		Client: mgr.GetClient(), CloudProvider: provider.CloudProvider, Clock: clock.RealClock{}, Recorder: recorder, Registerer: metrics,
-	}, lifecycle.Options{})
+	}, lifecycle.Options{RegistrationTTL: opts.RegistrationTTL})
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,9 @@ func controllers(ctx context.Context, mgr manager.Manager, opts *Options, metric
 		nodeTermination,
 		claimTermination,
 		provider.NodeClass,
-		garbagecollection.NewController(mgr.GetClient(), provider.CloudProvider, clock.RealClock{}, garbagecollection.Options{}),
+		garbagecollection.NewController(mgr.GetClient(), provider.CloudProvider, clock.RealClock{}, garbagecollection.Options{
+			Interval: opts.GarbageCollectionInterval, GracePeriod: opts.GarbageCollectionGracePeriod,
+		}),
 		status.NewController(mgr.GetClient(), status.NodeClassKinds{
 			{Group: awsv1.Group, Kind: "EC2NodeClass"}: awsv1.SchemeGroupVersion.Version,
 		}),

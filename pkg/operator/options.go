@@ -95,6 +95,14 @@ type Options struct {
 	// interruption handling.
 	InterruptionQueue string
 
+	// RegistrationTTL is how long a launched instance has to register its Node before the claim is deleted and
+	// the instance terminated.
+	RegistrationTTL time.Duration
+	// GarbageCollectionInterval is how often instances that no NodeClaim owns are looked for.
+	GarbageCollectionInterval time.Duration
+	// GarbageCollectionGracePeriod is how old an instance no NodeClaim owns must be before it is terminated.
+	GarbageCollectionGracePeriod time.Duration
+
 	// FeatureGates switches gated behaviour on or off.
 	FeatureGates FeatureGates
 }
@@ -138,6 +146,12 @@ func (o *Options) bind(fs *flag.FlagSet) []setting {
 		"AWS region to work in. Empty means the AWS SDK's default resolution, including instance metadata.")
 	fs.StringVar(&o.AWSEndpointURL, "aws-endpoint-url", "",
 		"Endpoint URL for every AWS service, overriding the default; used to reach a local AWS simulator.")
+	fs.DurationVar(&o.RegistrationTTL, "registration-ttl", 15*time.Minute,
+		"How long a launched instance has to register its Node before it is terminated and its pods are\nprovisioned again.")
+	fs.DurationVar(&o.GarbageCollectionInterval, "garbage-collection-interval", 2*time.Minute,
+		"How often to look for instances of this cluster that no NodeClaim owns (leaked) and terminate them.")
+	fs.DurationVar(&o.GarbageCollectionGracePeriod, "garbage-collection-grace-period", time.Minute,
+		"How old a leaked instance must be before it is terminated.")
 	fs.Var(featureGatesValue{&o.FeatureGates}, "feature-gates",
 		"Gated behaviour to switch, as Name=true|false,...: "+FeatureSpotToSpotConsolidation+" (default false).")
 	fs.StringVar(&o.InterruptionQueue, "interruption-queue", "",
@@ -161,6 +175,9 @@ func (o *Options) bind(fs *flag.FlagSet) []setting {
 		{"aws-region", []string{"AWS_REGION"}},
 		{"aws-endpoint-url", []string{"AWS_ENDPOINT_URL"}},
 		{"interruption-queue", []string{"INTERRUPTION_QUEUE"}},
+		{"registration-ttl", []string{"REGISTRATION_TTL"}},
+		{"garbage-collection-interval", []string{"GARBAGE_COLLECTION_INTERVAL"}},
+		{"garbage-collection-grace-period", []string{"GARBAGE_COLLECTION_GRACE_PERIOD"}},
 		{"feature-gates", []string{"FEATURE_GATES"}},
 	}
 }
@@ -305,6 +322,19 @@ func (o *Options) Validate() error {
 	}
 	if !(o.VMMemoryOverheadPercent >= 0 && o.VMMemoryOverheadPercent < 1) {
 		invalid("vm-memory-overhead-percent", fmt.Sprint(o.VMMemoryOverheadPercent), "must be in [0, 1), such as 0.075")
+	}
+	for _, d := range []struct {
+		flag  string
+		value time.Duration
+		eg    string
+	}{
+		{"registration-ttl", o.RegistrationTTL, "15m"},
+		{"garbage-collection-interval", o.GarbageCollectionInterval, "2m"},
+		{"garbage-collection-grace-period", o.GarbageCollectionGracePeriod, "1m"},
+	} {
+		if d.value <= 0 {
+			invalid(d.flag, d.value.String(), "must be a positive duration, such as "+d.eg)
+		}
 	}
 	if o.AWSRegion != "" && !awsRegion.MatchString(o.AWSRegion) {
 		invalid("aws-region", o.AWSRegion, "must be a region name, such as us-west-2")

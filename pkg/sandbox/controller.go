@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 )
 
@@ -24,24 +25,33 @@ func controllerArgs(region, awsEndpoint, clusterEndpoint string) []string {
 // cluster cannot redirect the sandbox.
 func noEnv(string) string { return "" }
 
-// setControllerEnv points the in-process controller at the sandbox: the kubeconfig the controller-runtime
-// reads from $KUBECONFIG, and credentials the simulator accepts, read by the AWS SDK from the environment. A
-// profile or session from the user's environment would otherwise send the SDK looking for real credentials.
-func setControllerEnv(kubeconfig string) error {
-	set := map[string]string{
-		"KUBECONFIG":                kubeconfig,
-		"AWS_ACCESS_KEY_ID":         "AKIDSANDBOX",
-		"AWS_SECRET_ACCESS_KEY":     "sandbox",
-		"AWS_EC2_METADATA_DISABLED": "true",
+// controllerEnv points a controller at the sandbox: the kubeconfig the controller-runtime reads from
+// $KUBECONFIG, and credentials the simulator accepts, read by the AWS SDK from the environment. A profile or
+// session from the user's environment would otherwise send the SDK looking for real credentials, so those are
+// set empty, which the SDK treats as unset.
+func controllerEnv(kubeconfig string) []string {
+	return []string{
+		"KUBECONFIG=" + kubeconfig,
+		"AWS_ACCESS_KEY_ID=AKIDSANDBOX",
+		"AWS_SECRET_ACCESS_KEY=sandbox",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_PROFILE=", "AWS_SESSION_TOKEN=", "AWS_ROLE_ARN=", "AWS_WEB_IDENTITY_TOKEN_FILE=",
 	}
-	for k, v := range set {
-		if err := os.Setenv(k, v); err != nil {
-			return fmt.Errorf("setting %s: %w", k, err)
+}
+
+// setEnv applies NAME=value pairs to this process's environment, for the in-process controller; an empty value
+// unsets the name.
+func setEnv(env []string) error {
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		var err error
+		if v == "" {
+			err = os.Unsetenv(k)
+		} else {
+			err = os.Setenv(k, v)
 		}
-	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
-		if err := os.Unsetenv(k); err != nil {
-			return fmt.Errorf("unsetting %s: %w", k, err)
+		if err != nil {
+			return fmt.Errorf("setting %s: %w", k, err)
 		}
 	}
 	return nil

@@ -47,6 +47,26 @@ type Options struct {
 	Clock clock.WithTicker
 	// Ready, when set, is called once every component runs and the defaults are applied.
 	Ready func(Info)
+	// Faults are injected into the AWS simulator from the start; Info.Simulator changes them later.
+	Faults Faults
+	// ControllerArgs are flags appended to the controller's, such as --registration-ttl=30s.
+	ControllerArgs []string
+	// ExternalController leaves the controller out: the caller runs it, as a process it can kill, with
+	// Info.ControllerArgs and Info.ControllerEnv. Ready is then called before the default node class is ready,
+	// since only the controller makes it so.
+	ExternalController bool
+}
+
+// Faults are the AWS simulator's injected faults; see awssim.Options for each.
+type Faults struct {
+	// Capacity limits how many more instances some pools may launch.
+	Capacity []awssim.CapacityLimit
+	// ThrottleEveryNth fails every Nth EC2 request with RequestLimitExceeded; 0 never does.
+	ThrottleEveryNth int
+	// Latency delays every simulated AWS request.
+	Latency time.Duration
+	// Unjoinable makes some of the first instances launched never register a Node.
+	Unjoinable []awssim.Unjoinable
 }
 
 // Info describes a running sandbox to Options.Ready.
@@ -61,6 +81,11 @@ type Info struct {
 	StartupDuration time.Duration
 	// PIDs are the control plane's processes by component; none outlives Run.
 	PIDs map[string]int
+	// Simulator is the running AWS simulator, whose faults and state the caller may change and read.
+	Simulator *awssim.Server
+	// ControllerArgs and ControllerEnv run a controller against this sandbox: the flags, and the environment
+	// (NAME=value) to add to the caller's, with the user's AWS settings masked.
+	ControllerArgs, ControllerEnv []string
 }
 
 // Defaults applied by Run.
@@ -141,7 +166,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 	k := kubelet.New(c, kubelet.Options{Region: opts.Region, Log: opts.Log.WithName("kubelet")})
 	sim := awssim.New(awssim.Options{
 		Region: opts.Region, Zones: opts.Zones, ClusterName: ClusterName, BootDelay: opts.BootDelay, Hooks: k,
-		Clock: opts.Clock.Now,
+		Clock: opts.Clock.Now, Capacity: opts.Faults.Capacity, ThrottleEveryNth: opts.Faults.ThrottleEveryNth,
+		Latency: opts.Faults.Latency, Unjoinable: opts.Faults.Unjoinable,
 	})
 	endpoint, stopSim, err := sim.Start("")
 	if err != nil {
@@ -156,23 +182,26 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return fmt.Errorf("opening the controller's log: %w", err)
 	}
 	defer controllerLog.Close()
-	if err := setControllerEnv(cp.Kubeconfig); err != nil {
-		return err
-	}
-
+	args := append(controllerArgs(opts.Region, endpoint, cp.URL), opts.ControllerArgs...)
+	env := controllerEnv(cp.Kubeconfig)
 	sup := newSupervisor(ctx)
-	// operator.Run replaces client-go's process-wide logger without a lock before it first logs, so nothing else
-	// may call the API until then; its first line of log says it is done.
-	logged := &firstWrite{w: controllerLog, done: make(chan struct{})}
-	sup.start("controller", func(ctx context.Context) error {
-		if code := operator.Run(ctx, controllerArgs(opts.Region, endpoint, cp.URL), noEnv, logged, logged); code != operator.ExitOK {
-			return fmt.Errorf("exited with code %d; see %s", code, controllerLog.Name())
+	if !opts.ExternalController {
+		if err := setEnv(env); err != nil {
+			return err
 		}
-		return nil
-	})
-	select {
-	case <-logged.done:
-	case <-sup.ctx.Done():
+		// operator.Run replaces client-go's process-wide logger without a lock before it first logs, so nothing
+		// else may call the API until then; its first line of log says it is done.
+		logged := &firstWrite{w: controllerLog, done: make(chan struct{})}
+		sup.start("controller", func(ctx context.Context) error {
+			if code := operator.Run(ctx, args, noEnv, logged, logged); code != operator.ExitOK {
+				return fmt.Errorf("exited with code %d; see %s", code, controllerLog.Name())
+			}
+			return nil
+		})
+		select {
+		case <-logged.done:
+		case <-sup.ctx.Done():
+		}
 	}
 	sup.start("kubelet", k.Run)
 	sup.start("AWS simulator", sim.Run)
@@ -185,10 +214,17 @@ func Run(ctx context.Context, opts Options) (err error) {
 		cpDied <- err
 	}()
 
-	// Ready means pods created now get nodes at once, so the controller must have resolved its node class.
-	notReady := waitNodeClassReady(sup.ctx, c)
+	// Ready means pods created now get nodes at once, so the controller must have resolved its node class; a
+	// controller run by the caller cannot do that before it is told how to reach the sandbox.
+	var notReady error
+	if !opts.ExternalController {
+		notReady = waitNodeClassReady(sup.ctx, c)
+	}
 	if notReady == nil {
-		announce(opts, cp, endpoint, began)
+		announce(opts, Info{
+			Kubeconfig: cp.Kubeconfig, Config: cp.Config, AWSEndpoint: endpoint, PIDs: cp.PIDs(), Simulator: sim,
+			ControllerArgs: args, ControllerEnv: env,
+		}, began)
 		price := priceFunc(onDemandPrices(opts.Region), sim.SpotPrice, opts.Clock.Now)
 		printSummaries(sup.ctx, opts, c, price)
 	}
@@ -206,11 +242,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 }
 
 // announce tells the user, and Options.Ready, that the sandbox is ready and how to reach it.
-func announce(opts Options, cp *controlplane.ControlPlane, endpoint string, began time.Time) {
-	info := Info{Kubeconfig: cp.Kubeconfig, Config: cp.Config, AWSEndpoint: endpoint, StartupDuration: opts.Clock.Since(began), PIDs: cp.PIDs()}
+func announce(opts Options, info Info, began time.Time) {
+	info.StartupDuration = opts.Clock.Since(began)
 	fmt.Fprintf(opts.Out, "Sandbox ready in %s: a control plane, simulated AWS (%s, %s) and the controller.\n",
-		info.StartupDuration.Round(100*time.Millisecond), endpoint, opts.Region)
-	fmt.Fprintf(opts.Out, "Watch it with:\n  kubectl --kubeconfig %s get nodes,pods -A\n", cp.Kubeconfig)
+		info.StartupDuration.Round(100*time.Millisecond), info.AWSEndpoint, opts.Region)
+	fmt.Fprintf(opts.Out, "Watch it with:\n  kubectl --kubeconfig %s get nodes,pods -A\n", info.Kubeconfig)
 	fmt.Fprintf(opts.Out, "Logs are in %s. Press Ctrl-C to stop.\n", filepath.Join(opts.StateDir, "logs"))
 	if opts.Ready != nil {
 		opts.Ready(info)
