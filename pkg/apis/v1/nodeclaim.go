@@ -92,6 +92,8 @@ type NodeClaimStatus struct {
 // +kubebuilder:printcolumn:name="Node",type=string,JSONPath=".status.nodeName"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].status"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:printcolumn:name="Consolidatable",type=string,JSONPath=".status.conditions[?(@.type==\"Consolidatable\")].reason",priority=1
+// +kubebuilder:printcolumn:name="Why",type=string,JSONPath=".status.conditions[?(@.type==\"Consolidatable\")].message",priority=1
 // +kubebuilder:printcolumn:name="ImageID",type=string,JSONPath=".status.imageID",priority=1
 // +kubebuilder:printcolumn:name="ID",type=string,JSONPath=".status.providerID",priority=1
 // +kubebuilder:printcolumn:name="NodePool",type=string,JSONPath=".metadata.labels.stevedore\\.dev/nodepool",priority=1

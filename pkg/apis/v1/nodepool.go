@@ -129,12 +129,59 @@ type Disruption struct {
 	// considers it, or Never.
 	// +required
 	ConsolidateAfter NillableDuration `json:"consolidateAfter"`
+	// Consolidation tunes how consolidation trades savings against disruption.
+	// +optional
+	Consolidation Consolidation `json:"consolidation,omitzero"`
 	// Budgets cap how many nodes may be disrupted at once. The most restrictive active budget wins.
 	// +kubebuilder:validation:MaxItems=50
 	// +kubebuilder:default={{nodes: "10%"}}
 	// +listType=atomic
 	// +optional
 	Budgets []Budget `json:"budgets,omitempty"`
+}
+
+// ConsolidationMode says whether consolidation may launch nodes.
+//
+// +kubebuilder:validation:Enum=DeleteOrReplace;DeleteOnly
+type ConsolidationMode string
+
+// Consolidation modes.
+const (
+	// ConsolidationModeDeleteOrReplace removes nodes whose pods fit elsewhere and replaces nodes with cheaper ones.
+	ConsolidationModeDeleteOrReplace = ConsolidationMode("DeleteOrReplace")
+	// ConsolidationModeDeleteOnly only removes nodes whose pods fit on the nodes that remain; it never launches a
+	// node to consolidate, so each disruption moves pods once.
+	ConsolidationModeDeleteOnly = ConsolidationMode("DeleteOnly")
+)
+
+// Consolidation tunes consolidation against churn.
+type Consolidation struct {
+	// Mode: DeleteOrReplace (the default) removes nodes and replaces them with cheaper ones; DeleteOnly never
+	// launches a replacement, so pods move only onto nodes that already run.
+	// +kubebuilder:default=DeleteOrReplace
+	// +optional
+	Mode ConsolidationMode `json:"mode,omitempty"`
+	// MinSavings, when set, leaves a node alone unless consolidating it saves at least this much. Off by default:
+	// any saving is taken.
+	// +optional
+	MinSavings *Savings `json:"minSavings,omitempty"`
+}
+
+// Savings is a threshold a consolidation must clear; every field set must be met.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.perPodPerHour) || has(self.percent)",message="minSavings needs perPodPerHour, percent or both; remove minSavings to take any saving"
+type Savings struct {
+	// PerPodPerHour is the least saving, in US dollars per hour, for each pod the consolidation moves, as a
+	// decimal string such as "0.002". Moving 10 pods to save $0.015/h fails a "0.002" threshold.
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]+([.][0-9]+)?$')",message="perPodPerHour must be a decimal number of dollars such as '0.002'"
+	// +optional
+	PerPodPerHour *string `json:"perPodPerHour,omitempty"`
+	// Percent is the least saving as a percentage of the disrupted nodes' price, from 1 to 100.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	Percent *int32 `json:"percent,omitempty"`
 }
 
 // Budget caps voluntary disruption, always or during a recurring window.
