@@ -36,6 +36,8 @@ build: ## Build the controller and the stevedore CLI into bin/.
 .PHONY: generate
 generate: tools ## Regenerate deepcopy functions and CRDs from the API types, and the instance-type catalog.
 	controller-gen object:headerFile=hack/boilerplate.go.txt crd output:crd:artifacts:config=pkg/apis/crds paths=./pkg/apis/...
+	cp pkg/apis/crds/*.yaml charts/stevedore/crds/
+	cp pkg/apis/crds/*.yaml charts/stevedore-crd/templates/
 	go run ./hack/catalog
 
 .PHONY: test
@@ -50,6 +52,7 @@ test-wire: ## Drive the AWS simulator with the AWS CLI (installs Debian's awscli
 .PHONY: verify
 verify: tools ## Check generated code is up to date, then gofmt, go vet and golangci-lint.
 	hack/verify-codegen.sh
+	hack/verify-chart-crds.sh
 	hack/catalog/verify.sh
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed on:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
@@ -62,10 +65,13 @@ presubmit: verify test test-wire ## Everything CI checks: verify, then the tests
 bench: tools ## Run the benchmarks (BENCH=regexp to pick, BENCH_FLAGS to tune).
 	go test -run '^$$' -bench '$(BENCH)' -benchmem $(BENCH_FLAGS) ./...
 
+# Extra flags for `make run`, such as SANDBOX_FLAGS="--boot-delay 1s --capacity m7i.large:us-east-1a:spot=0".
+SANDBOX_FLAGS ?=
+
 .PHONY: run
-run: tools ## Run the sandbox: a local control plane, kwok nodes, the AWS simulator and Stevedore (Ctrl-C stops it).
+run: tools ## Run the sandbox with the scripted demo: a local control plane, kwok nodes, the AWS simulator and Stevedore (Ctrl-C stops it).
 	go build -ldflags "$(LDFLAGS)" -o $(BIN)/stevedore ./cmd/stevedore
-	$(BIN)/stevedore sandbox $(SANDBOX_FLAGS)
+	$(BIN)/stevedore sandbox --workload demo $(SANDBOX_FLAGS)
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps the cached tools in bin/).

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
@@ -16,6 +17,7 @@ import (
 	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
 	"github.com/stevedore-dev/stevedore/pkg/aws"
 	nodetermination "github.com/stevedore-dev/stevedore/pkg/controllers/node/termination"
+	claimdrift "github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/disruption"
 	"github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/garbagecollection"
 	"github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/lifecycle"
 	claimtermination "github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/termination"
@@ -75,6 +77,10 @@ func controllers(ctx context.Context, mgr manager.Manager, opts *Options, metric
 	if err != nil {
 		return nil, err
 	}
+	claimDrift := claimdrift.NewController(claimdrift.Dependencies{
+		Client: mgr.GetClient(), CloudProvider: provider.CloudProvider, Clock: clock.RealClock{}, Recorder: recorder,
+		NodeClasses: []schema.GroupVersionKind{awsv1.SchemeGroupVersion.WithKind("EC2NodeClass")},
+	})
 	clusterState := state.New(mgr.GetClient(), provider.CloudProvider, clock.RealClock{}, state.Options{NominationTTL: 2 * opts.BatchMaxDuration})
 	provisioner, err := provisioning.NewController(provisioning.Dependencies{
 		Client: mgr.GetClient(), Cluster: clusterState, Clock: clock.RealClock{}, Recorder: recorder, Registerer: metrics,
@@ -86,6 +92,7 @@ func controllers(ctx context.Context, mgr manager.Manager, opts *Options, metric
 		awsProvider{provider},
 		provisioner,
 		claimLifecycle,
+		claimDrift,
 		nodeTermination,
 		claimTermination,
 		provider.NodeClass,

@@ -97,12 +97,16 @@ func NodeClaim(np *v1.NodePool, planned *solver.NewNodeClaim, types map[string]*
 	}
 	labels[v1.NodePoolLabelKey] = np.Name
 	tmpl := np.Spec.Template
+	annotations := map[string]string{}
+	maps.Copy(annotations, tmpl.ObjectMeta.Annotations)
+	// The pool's hash, stamped last so a template cannot override it, tells drift which template made the claim.
+	annotations[v1.NodePoolHashAnnotationKey], annotations[v1.NodePoolHashVersionAnnotationKey] = np.Hash(), v1.NodePoolHashVersion
 	yes := true
 	return &v1.NodeClaim{
 		ObjectMeta: metav1.ObjectMeta{
 			GenerateName: np.Name + "-",
 			Labels:       labels,
-			Annotations:  maps.Clone(tmpl.ObjectMeta.Annotations),
+			Annotations:  annotations,
 			Finalizers:   []string{v1.TerminationFinalizer},
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: v1.SchemeGroupVersion.String(), Kind: "NodePool", Name: np.Name, UID: np.UID, BlockOwnerDeletion: &yes,
