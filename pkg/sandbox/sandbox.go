@@ -55,6 +55,8 @@ type Options struct {
 	// Info.ControllerArgs and Info.ControllerEnv. Ready is then called before the default node class is ready,
 	// since only the controller makes it so.
 	ExternalController bool
+	// Workload is started once the sandbox is ready, beside the status lines; the zero Workload starts nothing.
+	Workload Workload
 }
 
 // Faults are the AWS simulator's injected faults; see awssim.Options for each.
@@ -226,7 +228,9 @@ func Run(ctx context.Context, opts Options) (err error) {
 			ControllerArgs: args, ControllerEnv: env,
 		}, began)
 		price := priceFunc(onDemandPrices(opts.Region), sim.SpotPrice, opts.Clock.Now)
+		workloadDone := startWorkload(sup.ctx, opts, c, cp.Kubeconfig, price)
 		printSummaries(sup.ctx, opts, c, price)
+		<-workloadDone
 	}
 	// The control plane stops last, so the controller and the kubelet finish their calls against a live API.
 	failure := sup.stop()
