@@ -1,6 +1,9 @@
 package solver
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // simple reports whether the class has no constraint beyond node requirements, tolerations and resources:
 // no topology rules, no host ports, no anti-affinity of others selecting it and no preferences in force.
@@ -109,8 +112,9 @@ func (s *solver) openFor(c *class, left vector) *node {
 				nodes = max(nodes, float64(d)/float64(o.pt.avail[i]))
 			}
 		}
-		// Buying less than one node of a type costs the whole node.
-		nodes = max(nodes, 1)
+		// Buying less than one node of a type costs the whole node, and the first class alone needs whole
+		// nodes of as many pods as fit: memory left over beside a pod that does not fit twice is not room.
+		nodes = max(nodes, 1, math.Ceil(float64(c.remaining())/float64(o.fit)))
 		for i, off := range o.offerings {
 			if o.pt.pool.minValues && !s.minValuesOK([]*class{c}, o.pt, off) {
 				continue

@@ -457,7 +457,9 @@ func (s *solver) open(c *class) *node {
 		// The class pays for the share of the node its pods' dominant resource takes; what is left is room
 		// for other classes, and finishing resizes nodes to what they hold. So among types of equal value
 		// per resource the larger wins, which lets later classes fill in around this one.
-		density := o.pt.avail.density(c.req)
+		// A pod takes at least 1/fit of the node, however small its share of each resource: what no further
+		// pod of the class fits in is lost to it unless another class fills it.
+		density := max(o.pt.avail.density(c.req), 1/float64(o.fit))
 		for _, off := range o.offerings {
 			// Offerings are cheapest first; a dearer one cannot beat the best.
 			if best != nil && off.Price*density > best.score*(1+1e-9) {

@@ -431,3 +431,28 @@ func TestDeterministic(t *testing.T) {
 		t.Error("two solves of one snapshot differ")
 	}
 }
+
+// Memory left beside a pod that does not fit twice is not room: three pods that each take most of a small
+// node's memory go on one medium node for $0.20, not on three small ones for $0.30.
+func TestWholePodsPerNodeDecideTheType(t *testing.T) {
+	for _, constrained := range []bool{false, true} {
+		edit := func(*corev1.Pod) {}
+		if constrained {
+			// A zone spread sends the class through the per-class opener rather than the bundle packer.
+			edit = func(p *corev1.Pod) {
+				p.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
+					MaxSkew: 3, TopologyKey: corev1.LabelTopologyZone, WhenUnsatisfiable: corev1.DoNotSchedule,
+					LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "mem"}},
+				}}
+			}
+		}
+		plan := solve(t, &solver.Snapshot{Pods: uPods("mem", 3, "1", "2500Mi", edit), NodePools: []*solver.NodePool{uPool("default", nil)}})
+		if len(plan.NewNodeClaims) != 1 || plan.NewNodeClaims[0].InstanceType != "medium" {
+			var got []string
+			for _, nc := range plan.NewNodeClaims {
+				got = append(got, nc.InstanceType)
+			}
+			t.Errorf("constrained=%v: new nodes %v, want one medium", constrained, got)
+		}
+	}
+}
