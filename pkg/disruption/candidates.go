@@ -251,11 +251,13 @@ func (c *cluster) consolidateAfter(cand *Candidate) *block {
 	if after.Duration == nil {
 		return nil
 	}
-	quiet := c.in.Now.Sub(quietSince(cand))
-	if quiet >= *after.Duration {
+	since := quietSince(cand)
+	if c.in.Now.Sub(since) >= *after.Duration {
 		return nil
 	}
+	// The message names instants, not "n seconds ago", so that it does not change, and is not rewritten, on
+	// every pass.
 	return &block{reason: ReasonConsolidateAfterNotElapsed, transient: true, message: fmt.Sprintf(
-		"pods arrived or left %s ago; NodePool %s waits %s (spec.disruption.consolidateAfter) before consolidating",
-		quiet.Round(time.Second), cand.NodePool.Name, after.Duration)}
+		"pods arrived or left at %s; NodePool %s waits %s (spec.disruption.consolidateAfter), until %s",
+		since.UTC().Format(time.RFC3339), cand.NodePool.Name, after.Duration, since.Add(*after.Duration).UTC().Format(time.RFC3339))}
 }

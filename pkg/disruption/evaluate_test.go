@@ -54,7 +54,7 @@ func TestEmptyNodesAreDeletedOnceConsolidateAfterPasses(t *testing.T) {
 		t.Fatalf("command = %s, want emptiness deleting node empty", cmd)
 	}
 	expectVerdict(t, r, "empty", disruption.ReasonDelete, "saving $0.4000/h")
-	expectVerdict(t, r, "just-emptied", disruption.ReasonConsolidateAfterNotElapsed, "10s ago", "waits 30s")
+	expectVerdict(t, r, "just-emptied", disruption.ReasonConsolidateAfterNotElapsed, "at 2026-11-26T11:59:50Z", "waits 30s", "until 2026-11-26T12:00:20Z")
 }
 
 func TestUnderutilizedNodeIsDeletedWhenItsPodsFitElsewhere(t *testing.T) {
@@ -255,5 +255,28 @@ func TestPodsOfNodesAlreadyDisruptingNeedRoomToo(t *testing.T) {
 	}
 	if _, ok := r.Candidates["leaving"]; ok {
 		t.Error("a node already disrupting is a candidate again")
+	}
+}
+
+func TestRevalidateAbortsWhenAPodArrives(t *testing.T) {
+	w := newWorld(false)
+	w.node("big", "xlarge", pods("web", 3, "1", "2500Mi")...)
+	cmd := only(t, w.evaluate())
+
+	again, err := disruption.Revalidate(w.input(), cmd, nil)
+	if err != nil || again.Replacements[0].InstanceType != "medium" {
+		t.Fatalf("revalidating an unchanged cluster = %v, %v; want the same replacement", again, err)
+	}
+
+	arrived := pods("late", 1, "1", "1Gi")[0]
+	w.nodes[0].Pods = append(w.nodes[0].Pods, arrived)
+	if _, err := disruption.Revalidate(w.input(), cmd, nil); err == nil || !strings.Contains(err.Error(), "pods arrived on or left node big") {
+		t.Fatalf("revalidating after a pod arrived: err = %v, want it to name the change", err)
+	}
+
+	w.nodes[0].Pods = w.nodes[0].Pods[:3]
+	w.pdb("web", 0)
+	if _, err := disruption.Revalidate(w.input(), cmd, nil); err == nil || !strings.Contains(err.Error(), "PodDisruptionBudget default/web") {
+		t.Fatalf("revalidating after the PDB tightened: err = %v, want it to name the PDB", err)
 	}
 }
