@@ -37,6 +37,8 @@ type Cluster struct {
 	claims map[string]*v1.NodeClaim
 	// nominations maps a pending pod to where the provisioner placed it.
 	nominations map[types.NamespacedName]nomination
+	// events tracks pods arriving on and leaving nodes; see podevents.go.
+	events podEvents
 }
 
 type nomination struct {
@@ -55,6 +57,7 @@ func New(kube client.Reader, cloud cloudprovider.CloudProvider, clk clock.Passiv
 		nodes:       map[string]*corev1.Node{},
 		claims:      map[string]*v1.NodeClaim{},
 		nominations: map[types.NamespacedName]nomination{},
+		events:      podEvents{podNode: map[types.NamespacedName]string{}, lastEvent: map[string]time.Time{}},
 	}
 }
 
@@ -74,6 +77,7 @@ func (c *Cluster) DeleteNode(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.nodes, name)
+	delete(c.events.lastEvent, name)
 	c.dropNominationsTo(name)
 }
 
@@ -97,19 +101,26 @@ func (c *Cluster) DeleteNodeClaim(name string) {
 	c.dropNominationsTo(name)
 }
 
-// UpdatePod ends a pod's nomination once the pod is bound, finished or being deleted.
+// UpdatePod ends a pod's nomination once the pod is bound, finished or being deleted, and records its arrival
+// on or departure from a node.
 func (c *Cluster) UpdatePod(p *corev1.Pod) {
+	c.trackPod(p)
 	if p.Spec.NodeName == "" && p.DeletionTimestamp.IsZero() && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
 		return
 	}
-	c.DeletePod(types.NamespacedName{Namespace: p.Namespace, Name: p.Name})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.nominations, types.NamespacedName{Namespace: p.Namespace, Name: p.Name})
 }
 
-// DeletePod ends a pod's nomination.
+// DeletePod ends a pod's nomination and records its departure from its node.
 func (c *Cluster) DeletePod(pod types.NamespacedName) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.nominations, pod)
+	if node, ok := c.events.podNode[pod]; ok {
+		c.forgetPod(pod, node)
+	}
 }
 
 // Nominate records that the pods were placed on target, an existing Node or a NodeClaim.
