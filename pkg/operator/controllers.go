@@ -16,6 +16,7 @@ import (
 
 	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
 	"github.com/stevedore-dev/stevedore/pkg/aws"
+	"github.com/stevedore-dev/stevedore/pkg/controllers/disruption"
 	nodetermination "github.com/stevedore-dev/stevedore/pkg/controllers/node/termination"
 	claimdrift "github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/disruption"
 	"github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/garbagecollection"
@@ -88,9 +89,16 @@ func controllers(ctx context.Context, mgr manager.Manager, opts *Options, metric
 	if err != nil {
 		return nil, err
 	}
+	disrupter, err := disruption.NewController(disruption.Dependencies{
+		Client: mgr.GetClient(), Cluster: clusterState, Clock: clock.RealClock{}, Recorder: recorder, Registerer: metrics,
+	}, disruption.Options{SpotToSpotConsolidation: opts.FeatureGates.Enabled(FeatureSpotToSpotConsolidation)})
+	if err != nil {
+		return nil, err
+	}
 	return []Controller{
 		awsProvider{provider},
 		provisioner,
+		disrupter,
 		claimLifecycle,
 		claimDrift,
 		nodeTermination,
