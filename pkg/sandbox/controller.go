@@ -16,6 +16,8 @@ func controllerArgs(region, awsEndpoint, clusterEndpoint string) []string {
 		"--aws-region=" + region,
 		"--aws-endpoint-url=" + awsEndpoint,
 		"--leader-elect=false",
+		// The demo's fleet is mostly spot; without this, consolidation could only delete spot nodes.
+		"--feature-gates=SpotToSpotConsolidation=true",
 		"--metrics-bind-address=0",
 		"--health-probe-bind-address=0",
 	}

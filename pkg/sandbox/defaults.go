@@ -84,7 +84,7 @@ func defaultNodeClass() *awsv1.EC2NodeClass {
 }
 
 // defaultNodePool lets the controller choose among on-demand and spot, both architectures, in every zone, which
-// is the widest choice the simulator offers and shows the solver at work.
+// is the widest choice the simulator offers and shows the solver at work, and consolidates after 30 s.
 func defaultNodePool(zones []string) *v1.NodePool {
 	req := func(key string, values ...string) v1.NodeSelectorRequirementWithMinValues {
 		return v1.NodeSelectorRequirementWithMinValues{Key: key, Operator: corev1.NodeSelectorOpIn, Values: values}
@@ -100,7 +100,12 @@ func defaultNodePool(zones []string) *v1.NodePool {
 					req(corev1.LabelTopologyZone, zones...),
 				},
 			}},
-			Disruption: v1.Disruption{ConsolidateAfter: v1.MustParseNillableDuration("30s")},
+			// Half the pool may be disrupted at once, so a scale-down consolidates within a minute or two instead
+			// of one node per command under the API's default of 10%.
+			Disruption: v1.Disruption{
+				ConsolidateAfter: v1.MustParseNillableDuration("30s"),
+				Budgets:          []v1.Budget{{Nodes: "50%"}},
+			},
 		},
 	}
 }
