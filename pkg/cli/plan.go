@@ -5,52 +5,60 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
 
 	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
-	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
-	"github.com/stevedore-dev/stevedore/pkg/aws/instancetype"
 	"github.com/stevedore-dev/stevedore/pkg/aws/instancetype/catalog"
 	"github.com/stevedore-dev/stevedore/pkg/aws/pricing"
-	"github.com/stevedore-dev/stevedore/pkg/cloudprovider"
 	"github.com/stevedore-dev/stevedore/pkg/manifest"
-	"github.com/stevedore-dev/stevedore/pkg/scheduling"
 	"github.com/stevedore-dev/stevedore/pkg/solver"
 )
 
 // planOptions are the flags of `stevedore plan`.
 type planOptions struct {
 	files             []string
+	kubeconfig        string
+	kubeContext       string
 	region            string
 	zones             []string
 	cniMode           string
 	ignorePreferences bool
 	output            outputFormat
+	consolidateOptions
 }
 
 func newPlanCommand() *cobra.Command {
-	o := &planOptions{}
+	o := &planOptions{consolidateOptions: consolidateOptions{clock: clock.RealClock{}}}
 	cmd := &cobra.Command{
-		Use:   "plan -f PATH...",
-		Short: "Show where pending pods would go and which nodes Stevedore would launch for them",
+		Use:   "plan (-f PATH... | --kubeconfig FILE) [--consolidate]",
+		Short: "Show where pending pods would go and which nodes Stevedore would launch or consolidate",
 		Long: `Read Kubernetes manifests and show what Stevedore's provisioner would do with them: which pending pods
 fit on the existing nodes, which new nodes it would launch (instance type, zone, capacity type and
-price) for the rest, and which pods cannot be scheduled and why. Nothing is contacted: the manifests,
-the instance-type catalog built into this binary and its on-demand prices are all it uses.
+price) for the rest, and which pods cannot be scheduled and why. With -f nothing is contacted: the
+manifests, the instance-type catalog built into this binary and its on-demand prices are all it uses.
+With --kubeconfig the same kinds are read from a live cluster instead (read only; nothing is changed).
 
 The manifests may hold Pods, Deployments, ReplicaSets, StatefulSets and Jobs (expanded into the pods
 their controllers would create), DaemonSets, Nodes, PersistentVolumeClaims, PersistentVolumes,
-StorageClasses, NodePools and EC2NodeClasses; other kinds are ignored. Pods with spec.nodeName run
-on that node; the others are pending. Without a NodePool in the manifests, a built-in one named
-default is used: on-demand or spot, amd64, instance categories c, m and r of generation 5 or later,
-in the --zones. Spot is not priced offline yet, so plans use on-demand capacity.`,
+StorageClasses, PodDisruptionBudgets, NodePools, NodeClaims and EC2NodeClasses; other kinds are
+ignored. Pods with spec.nodeName run on that node; the others are pending. Without a NodePool in the
+manifests, a built-in one named default is used: on-demand or spot, amd64, instance categories c, m
+and r of generation 5 or later, in the --zones. Spot is not priced offline yet, so plans use
+on-demand capacity.
+
+With --consolidate, plan shows what the disruption controller would do now with the existing nodes
+instead: expiration, drift, emptiness, multi-node and single-node consolidation, in that order, with
+the nodes each command removes, the nodes it launches first, the pods that move and what it saves;
+and for every node kept, the rule that keeps it and what that rule holds back. Only Nodes labelled
+stevedore.dev/nodepool=<pool> and node.kubernetes.io/instance-type=<type> are candidates, and a node
+counts as initialized only when it is labelled stevedore.dev/initialized=true, as the controller
+labels the nodes it launched. NodeClaims are matched to Nodes by status.nodeName, so expiry
+(spec.expireAfter) and drift (the Drifted condition) show. A PodDisruptionBudget without a status
+has its status computed from the pods in the manifests, counting bound pods as healthy.`,
 		Example: `  # Plan a deployment onto the default NodePool
   stevedore plan -f deployment.yaml
 
@@ -58,16 +66,23 @@ in the --zones. Spot is not priced offline yet, so plans use on-demand capacity.
   stevedore plan -f manifests/ -f nodepools.yaml --region us-gov-west-1
 
   # A live cluster's pending pods with prefix delegation, as JSON
-  kubectl get nodes,daemonsets,pods -A -o yaml | stevedore plan -f - --cni-mode prefix-delegation -o json`,
+  kubectl get nodes,daemonsets,pods -A -o yaml | stevedore plan -f - --cni-mode prefix-delegation -o json
+
+  # What consolidation would do in a live cluster now, and an hour from now
+  stevedore plan --kubeconfig ~/.kube/config --consolidate
+  stevedore plan --kubeconfig ~/.kube/config --consolidate --now 2026-11-26T13:00:00Z`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd.Context(), cmd, o) },
 	}
 	f := cmd.Flags()
 	f.StringSliceVarP(&o.files, "filename", "f", nil, "manifests to read: YAML or JSON files, directories (recursively) or - for stdin; repeat the flag for more")
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "read the cluster this kubeconfig file points at instead of manifests (read only)")
+	f.StringVar(&o.kubeContext, "context", "", "the kubeconfig context to use (default: its current context)")
 	f.StringVar(&o.region, "region", "us-east-1", "AWS region whose on-demand prices to use")
 	f.StringSliceVar(&o.zones, "zones", nil, "availability zones new nodes may use (default: the region's a, b and c zones)")
 	f.StringVar(&o.cniMode, "cni-mode", "", "VPC CNI mode, overriding the EC2NodeClasses': secondary-ip (the default), prefix-delegation or custom-networking")
 	f.BoolVar(&o.ignorePreferences, "ignore-preferences", false, "treat preferred affinity and ScheduleAnyway topology spread as absent")
+	o.addFlags(f)
 	addOutputFlag(cmd, &o.output, outputTable, outputJSON)
 	return cmd
 }
@@ -76,9 +91,9 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if err := o.validate(); err != nil {
 		return usageError{err}
 	}
-	objects, err := manifest.Load(o.files, cmd.InOrStdin())
+	objects, err := o.load(ctx, cmd.InOrStdin())
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	stderr := cmd.ErrOrStderr()
 	if _, currency, ok := catalog.OnDemandPrices(o.region); !ok || currency != catalog.USD {
@@ -89,6 +104,9 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.consolidate {
+		return o.runConsolidate(cmd, &b, snapshot)
+	}
 	start := time.Now()
 	plan := solver.Solve(snapshot)
 	report := newPlanReport(len(snapshot.Pods), plan, time.Since(start), objects.Ignored)
@@ -98,11 +116,30 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	return report.writeTable(cmd.OutOrStdout(), b.defaultPool)
 }
 
+// load reads the manifests, or the cluster. Errors in the manifests are usage errors; a cluster that cannot be
+// read is a failure.
+func (o *planOptions) load(ctx context.Context, stdin io.Reader) (*manifest.Objects, error) {
+	if o.kubeconfig != "" {
+		return readCluster(ctx, o.kubeconfig, o.kubeContext)
+	}
+	objects, err := manifest.Load(o.files, stdin)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return objects, nil
+}
+
 // validate checks the flags and fills in the default zones.
 func (o *planOptions) validate() error {
 	var errs []error
-	if len(o.files) == 0 {
-		errs = append(errs, errors.New("-f/--filename is required: name the manifests to plan (files, directories or - for stdin)"))
+	switch {
+	case len(o.files) == 0 && o.kubeconfig == "":
+		errs = append(errs, errors.New("-f/--filename or --kubeconfig is required: name the manifests to plan (files, directories or - for stdin), or a kubeconfig file to read a live cluster"))
+	case len(o.files) > 0 && o.kubeconfig != "":
+		errs = append(errs, errors.New("-f/--filename and --kubeconfig exclude each other: plan either manifests or a live cluster, and drop the other flag"))
+	}
+	if o.kubeContext != "" && o.kubeconfig == "" {
+		errs = append(errs, errors.New("--context selects a context of --kubeconfig: add --kubeconfig FILE, or drop --context"))
 	}
 	if !regionPattern.MatchString(o.region) {
 		errs = append(errs, fmt.Errorf("--region %q is not an AWS region name such as us-east-1", o.region))
@@ -120,243 +157,6 @@ func (o *planOptions) validate() error {
 			errs = append(errs, fmt.Errorf("--cni-mode: %w", err))
 		}
 	}
+	errs = append(errs, o.consolidateOptions.validate()...)
 	return errors.Join(errs...)
-}
-
-// snapshotBuilder turns manifests into the solver's snapshot.
-type snapshotBuilder struct {
-	opts     *planOptions
-	objects  *manifest.Objects
-	warnings io.Writer
-	// classes are the EC2NodeClasses of the manifests by name, with the --cni-mode applied.
-	classes map[string]*awsv1.EC2NodeClass
-	// defaultPool is true when the manifests have no NodePool and the built-in one is used.
-	defaultPool bool
-}
-
-func (b *snapshotBuilder) warn(format string, args ...any) {
-	fmt.Fprintf(b.warnings, "Warning: "+format+"\n", args...)
-}
-
-// build assembles the snapshot. Errors in the manifests are usage errors; others are failures.
-func (b *snapshotBuilder) build(ctx context.Context) (*solver.Snapshot, error) {
-	if err := b.nodeClasses(); err != nil {
-		return nil, usageError{err}
-	}
-	pools := b.objects.NodePools
-	if len(pools) == 0 {
-		pools, b.defaultPool = []*v1.NodePool{defaultNodePool(b.opts.zones)}, true
-	}
-	nodes, usage, err := b.existingNodes(pools)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	daemonSetPods := b.objects.DaemonSetPods()
-	snapshot := &solver.Snapshot{
-		Pods:                   b.placePods(nodes, daemonSetPods),
-		Nodes:                  nodes,
-		PersistentVolumeClaims: b.objects.PersistentVolumeClaims,
-		PersistentVolumes:      b.objects.PersistentVolumes,
-		StorageClasses:         b.objects.StorageClasses,
-		Options:                solver.Options{IgnorePreferences: b.opts.ignorePreferences},
-	}
-	provider := instancetype.NewProvider(catalog.FactsSource(), pricing.NewStatic(b.opts.region, nil, logr.Discard()),
-		instancetype.Options{Region: b.opts.region, VMMemoryOverheadPercent: instancetype.DefaultVMMemoryOverheadPercent})
-	for _, np := range pools {
-		nc, err := b.nodeClass(np)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		types, err := provider.InstanceTypes(ctx, instancetype.Request{NodeClass: nc, NodePool: np, Zones: b.opts.zones, DaemonSetPods: daemonSetPods})
-		if err != nil {
-			return nil, fmt.Errorf("instance types of NodePool %s: %w", np.Name, err)
-		}
-		if len(types) == 0 {
-			b.warn("NodePool %s admits no priced instance type in zones %s; it can launch nothing", np.Name, strings.Join(b.opts.zones, ","))
-		}
-		snapshot.NodePools = append(snapshot.NodePools, &solver.NodePool{NodePool: np, InstanceTypes: types, Usage: usage.Of(np.Name)})
-	}
-	return snapshot, nil
-}
-
-// nodeClasses validates the manifests' EC2NodeClasses and applies --cni-mode.
-func (b *snapshotBuilder) nodeClasses() error {
-	b.classes = map[string]*awsv1.EC2NodeClass{}
-	for _, nc := range b.objects.EC2NodeClasses {
-		b.setCNIMode(nc)
-		if err := validateNodeClass(nc); err != nil {
-			return fmt.Errorf("invalid EC2NodeClass %s: %w", nc.Name, err)
-		}
-		b.classes[nc.Name] = nc
-	}
-	return nil
-}
-
-func (b *snapshotBuilder) setCNIMode(nc *awsv1.EC2NodeClass) {
-	if b.opts.cniMode != "" {
-		nc.Spec.CNIMode = awsv1.CNIMode(b.opts.cniMode)
-	}
-	if nc.Spec.CNIMode == "" {
-		nc.Spec.CNIMode = awsv1.CNIModeSecondaryIP
-	}
-}
-
-// nodeClass is the EC2NodeClass a pool launches from. A class the manifests lack is stood in for by the default
-// one, with a warning unless the pool is the built-in one.
-func (b *snapshotBuilder) nodeClass(np *v1.NodePool) (*awsv1.EC2NodeClass, error) {
-	ref := np.Spec.Template.Spec.NodeClassRef
-	if ref == nil {
-		return nil, fmt.Errorf("spec.template.spec.nodeClassRef of NodePool %s is required", np.Name)
-	}
-	if nc, ok := b.classes[ref.Name]; ok {
-		return nc, nil
-	}
-	nc := b.defaultNodeClass(ref.Name)
-	if !b.defaultPool {
-		b.warn("NodePool %s uses EC2NodeClass %s, which the manifests do not define; assuming al2023@latest with %s", np.Name, ref.Name, nc.Spec.CNIMode)
-	}
-	b.classes[ref.Name] = nc
-	return nc, nil
-}
-
-// defaultNodeClass is an EC2NodeClass with nothing set but the AL2023 image and the CNI mode: a node with the
-// EKS defaults for kubelet reservations, max pods and root volume.
-func (b *snapshotBuilder) defaultNodeClass(name string) *awsv1.EC2NodeClass {
-	nc := &awsv1.EC2NodeClass{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec:       awsv1.EC2NodeClassSpec{AMISelectorTerms: []awsv1.AMISelectorTerm{{Alias: "al2023@latest"}}},
-	}
-	b.setCNIMode(nc)
-	return nc
-}
-
-// defaultNodePool is the pool planned against when the manifests define none; website/content/docs/plan.md
-// documents it.
-func defaultNodePool(zones []string) *v1.NodePool {
-	np := &v1.NodePool{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
-	np.Spec.Template.Spec.NodeClassRef = &v1.NodeClassReference{Group: awsv1.Group, Kind: "EC2NodeClass", Name: "default"}
-	np.Spec.Template.Spec.Requirements = []v1.NodeSelectorRequirementWithMinValues{
-		{Key: v1.CapacityTypeLabelKey, Operator: v1.OperatorIn, Values: []string{v1.CapacityTypeOnDemand, v1.CapacityTypeSpot}},
-		{Key: corev1.LabelArchStable, Operator: v1.OperatorIn, Values: []string{"amd64"}},
-		{Key: awsv1.LabelInstanceCategory, Operator: v1.OperatorIn, Values: []string{"c", "m", "r"}},
-		{Key: awsv1.LabelInstanceGeneration, Operator: v1.OperatorGt, Values: []string{"4"}},
-		{Key: corev1.LabelTopologyZone, Operator: v1.OperatorIn, Values: zones},
-	}
-	return np
-}
-
-// existingNodes models the manifests' nodes, without their pods (placePods adds those), and sums each pool's
-// usage.
-func (b *snapshotBuilder) existingNodes(pools []*v1.NodePool) ([]*solver.Node, scheduling.PoolUsage, error) {
-	usage := scheduling.PoolUsage{}
-	var nodes []*solver.Node
-	for _, n := range b.objects.Nodes {
-		capacity, allocatable, err := b.nodeResources(n, pools)
-		if err != nil {
-			return nil, nil, err
-		}
-		taints := slices.Clone(n.Spec.Taints)
-		if n.Spec.Unschedulable && !slices.ContainsFunc(taints, func(t corev1.Taint) bool { return t.Key == corev1.TaintNodeUnschedulable }) {
-			// The node lifecycle controller taints a cordoned node; the solver reads taints only.
-			taints = append(taints, corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule})
-		}
-		pool := n.Labels[v1.NodePoolLabelKey]
-		if pool != "" {
-			usage.Add(pool, capacity)
-		}
-		nodes = append(nodes, &solver.Node{Name: n.Name, Labels: n.Labels, Taints: taints, Allocatable: allocatable, NodePool: pool})
-	}
-	return nodes, usage, nil
-}
-
-// nodeResources are a node's capacity and allocatable: from its status where set, otherwise computed for the
-// catalogued instance type its node.kubernetes.io/instance-type label names, under its pool's EC2NodeClass.
-// Capacity falls back to allocatable for a node of an unknown type.
-func (b *snapshotBuilder) nodeResources(n *corev1.Node, pools []*v1.NodePool) (capacity, allocatable corev1.ResourceList, err error) {
-	capacity, allocatable = n.Status.Capacity, n.Status.Allocatable
-	if len(capacity) > 0 && len(allocatable) > 0 {
-		return capacity, allocatable, nil
-	}
-	facts, ok := catalog.Lookup(n.Labels[corev1.LabelInstanceTypeStable])
-	if !ok {
-		if len(allocatable) > 0 {
-			return allocatable, allocatable, nil
-		}
-		return nil, nil, fmt.Errorf("node %s has no status.allocatable, and no %s label naming a catalogued instance type to compute it from",
-			n.Name, corev1.LabelInstanceTypeStable)
-	}
-	nc := b.defaultNodeClass("")
-	if i := slices.IndexFunc(pools, func(np *v1.NodePool) bool { return np.Name == n.Labels[v1.NodePoolLabelKey] }); i >= 0 {
-		if nc, err = b.nodeClass(pools[i]); err != nil {
-			return nil, nil, err
-		}
-	}
-	it := &cloudprovider.InstanceType{Capacity: instancetype.Capacity(facts, nc, instancetype.DefaultVMMemoryOverheadPercent)}
-	pods := it.Capacity[corev1.ResourcePods]
-	it.Overhead = cloudprovider.Overhead{
-		KubeReserved:      instancetype.KubeReserved(facts.VCPU, pods.Value(), nc),
-		SystemReserved:    instancetype.SystemReserved(nc),
-		EvictionThreshold: instancetype.EvictionThreshold(it.Capacity, nc),
-	}
-	if len(capacity) == 0 {
-		capacity = it.Capacity
-	}
-	if len(allocatable) == 0 {
-		allocatable = it.Allocatable()
-	}
-	return capacity, allocatable, nil
-}
-
-// placePods hands each pod that has not finished to the node it is bound to, and returns the pending ones but
-// for DaemonSet pods; then it adds to each node the pods of the DaemonSets that would run there and do not yet.
-func (b *snapshotBuilder) placePods(nodes []*solver.Node, daemonSetPods []*corev1.Pod) []*corev1.Pod {
-	byName := map[string]*solver.Node{}
-	for _, n := range nodes {
-		byName[n.Name] = n
-	}
-	var pending []*corev1.Pod
-	elsewhere := 0
-	for _, p := range b.objects.Pods {
-		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
-			continue
-		}
-		switch node, ok := byName[p.Spec.NodeName]; {
-		case ok:
-			node.Pods = append(node.Pods, p)
-		case p.Spec.NodeName != "":
-			elsewhere++
-		case ownerKind(p) != "DaemonSet":
-			// A pending DaemonSet pod waits for its node; the DaemonSet is counted on every node instead.
-			pending = append(pending, p)
-		}
-	}
-	if elsewhere > 0 {
-		b.warn("left out %s bound to nodes the manifests do not define", plural(elsewhere, "pod"))
-	}
-	for _, n := range nodes {
-		for _, ds := range daemonSetPods {
-			if !hasPodOf(n, ds) && scheduling.RunsOn(ds, scheduling.FromLabels(n.Labels), n.Taints) {
-				p := ds.DeepCopy()
-				p.Name, p.Spec.NodeName = ds.Name+"-"+n.Name, n.Name
-				n.Pods = append(n.Pods, p)
-			}
-		}
-	}
-	return pending
-}
-
-// ownerKind is the kind of the pod's controller, or "".
-func ownerKind(p *corev1.Pod) string {
-	if ref := metav1.GetControllerOf(p); ref != nil {
-		return ref.Kind
-	}
-	return ""
-}
-
-// hasPodOf reports whether the node already runs a pod of the DaemonSet that daemonSetPod stands for.
-func hasPodOf(n *solver.Node, daemonSetPod *corev1.Pod) bool {
-	return slices.ContainsFunc(n.Pods, func(p *corev1.Pod) bool {
-		ref := metav1.GetControllerOf(p)
-		return ref != nil && ref.Kind == "DaemonSet" && ref.Name == daemonSetPod.Name && p.Namespace == daemonSetPod.Namespace
-	})
 }

@@ -374,7 +374,7 @@ func TestPlanBadInput(t *testing.T) {
 		{name: "missing file", args: []string{"-f", file("nope.yaml")}, want: []string{"nope.yaml", "no such file"}},
 		{name: "node of unknown size", args: []string{"-f", file("node.yaml")}, want: []string{"node mystery has no status.allocatable"}},
 		{name: "invalid node class", args: []string{"-f", file("nodeclass.yaml")}, want: []string{"EC2NodeClass bad", "spec.kubelet.kubeReserved[memory]"}},
-		{name: "no manifests", args: nil, want: []string{"-f/--filename is required"}},
+		{name: "no manifests", args: nil, want: []string{"-f/--filename or --kubeconfig is required"}},
 		{name: "bad flags", args: []string{"-f", file("good.yaml"), "--region", "mars", "--cni-mode", "carrier-pigeon"}, want: []string{"--region", "--cni-mode"}},
 		{name: "zone of another region", args: []string{"-f", file("good.yaml"), "--zones", "us-west-2a"}, want: []string{`--zones: "us-west-2a" is not a zone of region us-east-1`}},
 		{name: "bad output format", args: []string{"-f", file("good.yaml"), "-o", "yaml"}, want: []string{"must be one of table, json"}},

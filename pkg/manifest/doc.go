@@ -3,8 +3,8 @@
 // an unknown or duplicated field is an error naming the source and the document, as is malformed YAML.
 //
 // Only the kinds a what-if plan reads are decoded: Pods, Nodes, PersistentVolumeClaims, PersistentVolumes,
-// StorageClasses, DaemonSets, NodePools and EC2NodeClasses, and the workloads Deployment, ReplicaSet,
-// StatefulSet and Job, which are expanded into the pods (and StatefulSet PersistentVolumeClaims) their
+// StorageClasses, DaemonSets, PodDisruptionBudgets, NodePools, NodeClaims and EC2NodeClasses, and the
+// workloads Deployment, ReplicaSet, StatefulSet and Job, which are expanded into the pods (and StatefulSet PersistentVolumeClaims) their
 // controllers would create. Other kinds are listed as ignored without being validated, and `kind: List`
 // documents are read item by item.
 //

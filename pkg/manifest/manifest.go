@@ -15,6 +15,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -55,6 +56,11 @@ type Objects struct {
 	// NodePools and EC2NodeClasses are Stevedore's provisioning policy.
 	NodePools      []*v1.NodePool
 	EC2NodeClasses []*awsv1.EC2NodeClass
+	// NodeClaims are the claims behind existing nodes (status.nodeName names the node), which carry what
+	// disruption reads beyond the Node: creation time, expireAfter and the Drifted condition.
+	NodeClaims []*v1.NodeClaim
+	// PodDisruptionBudgets limit evictions; their status may be empty in hand-written manifests.
+	PodDisruptionBudgets []*policyv1.PodDisruptionBudget
 	// Ignored lists the objects of kinds this package does not read, as "source: Kind/name".
 	Ignored []string
 }
@@ -115,7 +121,8 @@ func newReader(maxGenerated int) *reader {
 	s.AddKnownTypes(appsv1.SchemeGroupVersion, &appsv1.Deployment{}, &appsv1.ReplicaSet{}, &appsv1.StatefulSet{},
 		&appsv1.DaemonSet{})
 	s.AddKnownTypes(batchv1.SchemeGroupVersion, &batchv1.Job{})
-	s.AddKnownTypes(v1.SchemeGroupVersion, &v1.NodePool{})
+	s.AddKnownTypes(policyv1.SchemeGroupVersion, &policyv1.PodDisruptionBudget{})
+	s.AddKnownTypes(v1.SchemeGroupVersion, &v1.NodePool{}, &v1.NodeClaim{})
 	s.AddKnownTypes(awsv1.SchemeGroupVersion, &awsv1.EC2NodeClass{})
 	return &reader{
 		scheme:       s,
@@ -263,6 +270,12 @@ func (r *reader) add(source, where string, obj runtime.Object) error {
 	case *awsv1.EC2NodeClass:
 		r.out.EC2NodeClasses = append(r.out.EC2NodeClasses, o)
 		return r.define(where, "EC2NodeClass", &o.ObjectMeta, false)
+	case *v1.NodeClaim:
+		r.out.NodeClaims = append(r.out.NodeClaims, o)
+		return r.define(where, "NodeClaim", &o.ObjectMeta, false)
+	case *policyv1.PodDisruptionBudget:
+		r.out.PodDisruptionBudgets = append(r.out.PodDisruptionBudgets, o)
+		return r.define(where, "PodDisruptionBudget", &o.ObjectMeta, true)
 	default:
 		w, ok := asWorkload(obj)
 		if !ok {

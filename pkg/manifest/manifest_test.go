@@ -35,6 +35,12 @@ func names(o *Objects) []string {
 	for _, c := range o.EC2NodeClasses {
 		out = append(out, "EC2NodeClass "+c.Name)
 	}
+	for _, c := range o.NodeClaims {
+		out = append(out, "NodeClaim "+c.Name)
+	}
+	for _, b := range o.PodDisruptionBudgets {
+		out = append(out, "PodDisruptionBudget "+b.Namespace+"/"+b.Name)
+	}
 	for _, i := range o.Ignored {
 		out = append(out, "ignored "+i)
 	}
@@ -137,8 +143,22 @@ spec:
   subnetSelectorTerms: [{tags: {a: b}}]
   securityGroupSelectorTerms: [{tags: {a: b}}]
   cniMode: prefix-delegation
+---
+apiVersion: stevedore.dev/v1
+kind: NodeClaim
+metadata: {name: general-x7k2p}
+spec:
+  nodeClassRef: {group: aws.stevedore.dev, kind: EC2NodeClass, name: default}
+  requirements: [{key: node.kubernetes.io/instance-type, operator: In, values: [m5.large]}]
+status: {nodeName: ip-10-0-1-7}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec: {minAvailable: 2, selector: {matchLabels: {app: web}}}
 `,
-			want: []string{"PersistentVolumeClaim default/data", "StorageClass gp3", "DaemonSet kube-system/agent", "NodePool general", "EC2NodeClass default"},
+			want: []string{"PersistentVolumeClaim default/data", "StorageClass gp3", "DaemonSet kube-system/agent", "NodePool general",
+				"EC2NodeClass default", "NodeClaim general-x7k2p", "PodDisruptionBudget default/web"},
 		},
 		{
 			name: "unknown kinds and kinds of known groups that are not read are ignored, unvalidated",
@@ -152,11 +172,11 @@ apiVersion: cert-manager.io/v1
 kind: Certificate
 metadata: {name: tls}
 ---
-apiVersion: stevedore.dev/v1
-kind: NodeClaim
-metadata: {name: claim}
+apiVersion: policy/v1
+kind: Eviction
+metadata: {name: p}
 `,
-			want: []string{"ignored test.yaml: ConfigMap/settings", "ignored test.yaml: Certificate/tls", "ignored test.yaml: NodeClaim/claim"},
+			want: []string{"ignored test.yaml: ConfigMap/settings", "ignored test.yaml: Certificate/tls", "ignored test.yaml: Eviction/p"},
 		},
 		{
 			name:      "nothing",
