@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -63,9 +64,26 @@ func (r *Recorder) Publish(obj runtime.Object, e Event) bool {
 		}
 	}
 	if r.recorder != nil {
-		r.recorder.Eventf(obj, nil, e.Type, e.Reason, e.Action, "%s", e.Note)
+		r.recorder.Eventf(obj, nil, e.Type, e.Reason, e.Action, "%s", Truncate(e.Note))
 	}
 	return true
+}
+
+// MaxNoteLength is the longest note the API server stores in an events.k8s.io/v1 Event; a longer one is
+// rejected and the event lost.
+const MaxNoteLength = 1024
+
+// Truncate shortens a note to MaxNoteLength bytes, marking the cut and not splitting a UTF-8 character.
+func Truncate(note string) string {
+	if len(note) <= MaxNoteLength {
+		return note
+	}
+	const mark = " [truncated]"
+	cut := MaxNoteLength - len(mark)
+	for cut > 0 && !utf8.RuneStart(note[cut]) {
+		cut--
+	}
+	return note[:cut] + mark
 }
 
 // remember records k as published now and reports whether it was not already within the window.

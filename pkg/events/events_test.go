@@ -172,3 +172,25 @@ func TestExpiredEventsAreForgotten(t *testing.T) {
 		t.Errorf("remembered %d events after the window passed, want only the 1 published since", len(r.seen))
 	}
 }
+
+// The API server rejects an event whose note is over 1,024 characters, and the event is lost: a long launch
+// error must still reach the user, cut short.
+func TestLongNotesAreTruncatedNotLost(t *testing.T) {
+	r, fake, _ := newFixture(window)
+	long := strings.Repeat("é", 700) // 1,400 bytes
+	r.Publish(pod("web", "u1"), warning(long))
+	got := drain(fake)
+	if len(got) != 1 {
+		t.Fatalf("recorded %d events, want 1", len(got))
+	}
+	note := got[0][strings.Index(got[0], "é"):]
+	note = note[:strings.Index(note, " [truncated]")+len(" [truncated]")]
+	if len(note) > MaxNoteLength || !strings.HasSuffix(note, "[truncated]") || !utf8Valid(note) {
+		t.Errorf("note of %d bytes %q..., want at most %d bytes, valid UTF-8, marked truncated", len(note), note[:20], MaxNoteLength)
+	}
+	if short := "ok"; Truncate(short) != short {
+		t.Errorf("Truncate changed a short note")
+	}
+}
+
+func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }

@@ -38,8 +38,8 @@ type Choice struct {
 // asks for them (by requirement or by requesting an accelerator resource), since they are dear fallbacks for
 // ordinary pods. The capacity type is reserved if offered, else spot if the claim allows it and some spot
 // offering is cheaper than on-demand for its type, else on-demand. At most MaxInstanceTypes types are kept,
-// more when a minValues requirement needs them. It returns an InsufficientCapacityError when nothing
-// available fits.
+// more when a minValues requirement needs them. It returns an InsufficientCapacityError when types fit but
+// none of their offerings is available, and a plain, retryable error when no type fits at all.
 func Choose(claim *v1.NodeClaim, types []*cloudprovider.InstanceType) (Choice, error) {
 	reqs := scheduling.FromNodePoolRequirements(claim.Spec.Requirements...)
 	requests := claim.Spec.Resources.Requests
@@ -53,6 +53,12 @@ func Choose(claim *v1.NodeClaim, types []*cloudprovider.InstanceType) (Choice, e
 			continue
 		}
 		fitting = append(fitting, it)
+	}
+	if len(fitting) == 0 {
+		// Nothing the claim names fits at all: not a shortage of capacity, which deleting the claim would
+		// answer, but instance-type data not loaded yet (a controller just restarted reads the embedded catalog
+		// and has no spot prices) or types withdrawn. Launch is retried; the registration TTL bounds it.
+		return Choice{}, fmt.Errorf("none of the instance types known now fits the nodeclaim's requirements %s and requests; retrying until instance-type data is refreshed", reqs)
 	}
 	for _, ct := range []string{v1.CapacityTypeReserved, v1.CapacityTypeSpot, v1.CapacityTypeOnDemand} {
 		candidates := candidatesFor(ct, fitting, reqs)

@@ -87,9 +87,17 @@ func TestChooseSkipsTypesThatDoNotFitOrAreUnavailable(t *testing.T) {
 	if c.Candidates[0] != (Candidate{InstanceType: "small", Zone: "b", Price: 0.10}) {
 		t.Errorf("small in zone a is out of capacity; got %+v", c.Candidates)
 	}
+	// No type fits at all: not a capacity shortage (deleting the claim would not help) but data not loaded
+	// yet, so the launch is retried.
 	_, err = Choose(claim("64"), []*cloudprovider.InstanceType{small, large})
-	if !cloudprovider.IsInsufficientCapacityError(err) || !strings.Contains(err.Error(), "no available offering") {
+	if err == nil || cloudprovider.IsInsufficientCapacityError(err) || !strings.Contains(err.Error(), "none of the instance types known now fits") {
 		t.Errorf("too big: %v", err)
+	}
+	// Types fit but none is available: that is a shortage.
+	large.Offerings[0].Available, large.Offerings[1].Available = false, false
+	_, err = Choose(claim("4"), []*cloudprovider.InstanceType{small, large})
+	if !cloudprovider.IsInsufficientCapacityError(err) || !strings.Contains(err.Error(), "no available offering") {
+		t.Errorf("no capacity: %v", err)
 	}
 }
 

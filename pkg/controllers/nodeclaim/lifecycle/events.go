@@ -51,4 +51,11 @@ func registrationTimeout(ttl time.Duration) events.Event {
 	}
 }
 
+func launchTimeout(ttl time.Duration, lastError string) events.Event {
+	return events.Event{
+		Type: corev1.EventTypeWarning, Reason: v1.ReasonRegistrationTimeout, Action: "Delete",
+		Note: fmt.Sprintf("deleting the nodeclaim: it could not be launched within %s; last error: %s", ttl, lastError),
+	}
+}
+
 func (c *Controller) publish(claim *v1.NodeClaim, e events.Event) { c.events.Publish(claim, e) }

@@ -53,13 +53,13 @@ func (c *Controller) launch(ctx context.Context, p *pass) (reconcile.Result, err
 		if was := claim.Conditions().Get(v1.ConditionTypeLaunched); was == nil || was.Reason != v1.ReasonNodeClassNotReady {
 			c.publish(claim, nodeClassNotReady(err))
 		}
-		claim.Conditions().SetFalse(v1.ConditionTypeLaunched, v1.ReasonNodeClassNotReady, err.Error())
+		c.markLaunchFailed(claim, v1.ReasonNodeClassNotReady, err.Error())
 		return reconcile.Result{RequeueAfter: nodeClassPoll}, nil
 	case err != nil:
 		c.metrics.launchFailures.WithLabelValues(pool, v1.ReasonLaunchFailed).Inc()
 		// Shown on the claim (kubectl describe) as well as logged: an over-size user data document or a
 		// permission the controller lacks is the user's to fix.
-		claim.Conditions().SetFalse(v1.ConditionTypeLaunched, v1.ReasonLaunchFailed, err.Error())
+		c.markLaunchFailed(claim, v1.ReasonLaunchFailed, err.Error())
 		return reconcile.Result{}, fmt.Errorf("launching nodeclaim %s: %w", claim.Name, err)
 	case launched == nil || launched.Status.ProviderID == "":
 		c.metrics.launchFailures.WithLabelValues(pool, v1.ReasonLaunchFailed).Inc()
@@ -78,6 +78,17 @@ func (c *Controller) launch(ctx context.Context, p *pass) (reconcile.Result, err
 
 // markLaunched sets Launched, stamped with the controller's clock rather than the wall clock the conditions
 // package uses: liveness measures the registration TTL from it.
+// markLaunchFailed sets Launched False, stamping the first failure with the controller's clock: liveness
+// measures how long launches have been failing from it.
+func (c *Controller) markLaunchFailed(claim *v1.NodeClaim, reason, message string) {
+	was := claim.Conditions().Get(v1.ConditionTypeLaunched)
+	failing := was != nil && was.Status == metav1.ConditionFalse
+	claim.Conditions().SetFalse(v1.ConditionTypeLaunched, reason, message)
+	if !failing {
+		claim.Conditions().Get(v1.ConditionTypeLaunched).LastTransitionTime = metav1.NewTime(c.clock.Now()).Rfc3339Copy()
+	}
+}
+
 func markLaunched(claim *v1.NodeClaim, at time.Time) {
 	if claim.Conditions().IsTrue(v1.ConditionTypeLaunched) {
 		return

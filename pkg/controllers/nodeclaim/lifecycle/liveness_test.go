@@ -1,6 +1,7 @@
 package lifecycle_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -70,4 +71,29 @@ func TestLivenessHonoursTheRegistrationTTLOption(t *testing.T) {
 	if get(t, nc).DeletionTimestamp.IsZero() {
 		t.Errorf("nodeclaim not deleted after the 5m registration TTL")
 	}
+}
+
+// A claim whose launch keeps failing without a capacity error (no known instance type fits, a node class that
+// never becomes ready) would otherwise hold its pods for ever: after the registration TTL it is deleted, so the
+// provisioner solves for them again.
+func TestLivenessDeletesClaimsThatNeverLaunch(t *testing.T) {
+	f := setup(t)
+	ctx := test.Context(t)
+	nc := claim(t, test.WithFinalizers(v1.TerminationFinalizer))
+	fail := func() {
+		f.cloud.NextCreateErr = errors.New("none of the instance types known now fits")
+		_ = test.ExpectReconcileFailed(ctx, t, f.controller, nc)
+	}
+	fail()
+	f.clock.Step(lifecycle.DefaultRegistrationTTL - time.Second)
+	fail()
+	if !get(t, nc).DeletionTimestamp.IsZero() {
+		t.Fatalf("nodeclaim deleted before the registration TTL")
+	}
+	f.clock.Step(time.Second)
+	fail()
+	if get(t, nc).DeletionTimestamp.IsZero() {
+		t.Fatalf("nodeclaim kept %s after its launch first failed", lifecycle.DefaultRegistrationTTL)
+	}
+	f.expectEvent(t, "Warning", v1.ReasonRegistrationTimeout, "could not be launched")
 }
