@@ -97,11 +97,10 @@ func TestAControllerKilledMidLaunchLeavesNoDuplicateOrOrphan(t *testing.T) {
 		}
 	}
 	if len(lost) > 0 {
-		// Reproducible: the restarted controller launches before it has read the instance types and prices,
-		// finds "0 compatible instance types", takes that for insufficient capacity and deletes the claims,
-		// orphaning any instance already launched for them. Turn into t.Errorf once fixed.
-		t.Skipf("bug: NodeClaims %v, in flight when the controller was killed, were deleted as short of capacity "+
-			"after the restart and replaced (claims now %v)", lost, claimProviders(after))
+		// A restarted controller that had not read instance types and prices yet used to find "0 compatible
+		// instance types", take it for a capacity shortage and delete the claims, orphaning their instances.
+		t.Errorf("NodeClaims %v, in flight when the controller was killed, were deleted after the restart and "+
+			"replaced (claims now %v)", lost, claimProviders(after))
 	}
 }
 

@@ -82,10 +82,9 @@ func TestSpotShortageFallsBackToOtherTypesThenOnDemand(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !slices.ContainsFunc(events.Items, func(e corev1.Event) bool { return e.Reason == v1.ReasonInsufficientCapacity }) {
-			// Reproducible: the API server rejects the event, whose note quotes the whole launch error and its
-			// requirements, as longer than 1024 characters. Turn into t.Errorf once fixed.
-			t.Skipf("bug: no %s event, though spot at $%.4f/hour looked cheaper than on-demand at $%.4f/hour and "+
-				"launches failed; the controller's log shows the event rejected for a note over 1024 characters",
+			// Event notes used to quote the whole launch error and be rejected by the API server as longer than
+			// 1024 characters; the user must see why their claims were deleted.
+			t.Errorf("no %s event, though spot at $%.4f/hour looked cheaper than on-demand at $%.4f/hour and launches failed",
 				v1.ReasonInsufficientCapacity, spot, onDemand)
 		}
 	}
