@@ -6,72 +6,29 @@ import (
 	"math"
 	"slices"
 	"testing"
-	"time"
 
-	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	awsv1 "github.com/stevedore-dev/stevedore/pkg/apis/aws/v1"
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
-	"github.com/stevedore-dev/stevedore/pkg/aws/instancetype"
-	"github.com/stevedore-dev/stevedore/pkg/aws/instancetype/catalog"
-	"github.com/stevedore-dev/stevedore/pkg/aws/pricing"
 	"github.com/stevedore-dev/stevedore/pkg/cloudprovider"
-	"github.com/stevedore-dev/stevedore/pkg/sandbox"
 	"github.com/stevedore-dev/stevedore/pkg/solver"
 )
 
-// simSpot prices spot offerings as the sandbox's simulator does now, which is what the controller reads from
-// DescribeSpotPriceHistory.
-type simSpot struct{}
-
-func (simSpot) SpotPrice(instanceType, zone string) (float64, bool) {
-	return sb.Info.Simulator.SpotPrice(instanceType, zone, time.Now())
-}
-
-// price is what one instance costs per hour in the sandbox: the catalog's on-demand price, or the simulator's
-// spot price.
+// price is what one instance costs per hour in the sandbox.
 func price(t testing.TB, instanceType, zone, capacityType string) float64 {
 	t.Helper()
-	var p float64
-	var ok bool
-	if capacityType == v1.CapacityTypeSpot {
-		p, ok = simSpot{}.SpotPrice(instanceType, zone)
-	} else {
-		prices, _, _ := catalog.OnDemandPrices(sandbox.DefaultRegion)
-		p, ok = prices[instanceType]
-	}
-	if !ok {
-		t.Fatalf("no %s price for %s in %s", capacityType, instanceType, zone)
-	}
-	return p
+	return sb.Price(t, instanceType, zone, capacityType)
 }
 
-// poolInstanceTypes are the instance types the sandbox's default NodePool may launch, computed from the live
-// NodePool and EC2NodeClass the way `stevedore plan` computes them offline, priced as the sandbox prices them.
+// poolInstanceTypes are the instance types the sandbox's default NodePool may launch, priced as the sandbox
+// prices them.
 func poolInstanceTypes(t testing.TB) (*v1.NodePool, []*cloudprovider.InstanceType) {
 	t.Helper()
-	ctx := t.Context()
-	np, nc := &v1.NodePool{}, &awsv1.EC2NodeClass{}
-	if err := sb.Client.Get(ctx, client.ObjectKey{Name: sandbox.DefaultName}, np); err != nil {
-		t.Fatal(err)
-	}
-	if err := sb.Client.Get(ctx, client.ObjectKey{Name: sandbox.DefaultName}, nc); err != nil {
-		t.Fatal(err)
-	}
-	provider := instancetype.NewProvider(catalog.FactsSource(), pricing.NewStatic(sandbox.DefaultRegion, simSpot{}, logr.Discard()),
-		instancetype.Options{Region: sandbox.DefaultRegion, VMMemoryOverheadPercent: instancetype.DefaultVMMemoryOverheadPercent})
-	zones := []string{sandbox.DefaultRegion + "a", sandbox.DefaultRegion + "b", sandbox.DefaultRegion + "c"}
-	types, err := provider.InstanceTypes(ctx, instancetype.Request{NodeClass: nc, NodePool: np, Zones: zones})
-	if err != nil {
-		t.Fatalf("computing the pool's instance types: %v", err)
-	}
-	return np, types
+	return sb.PoolInstanceTypes(t)
 }
 
 // offlinePlan is the solver's plan for the Deployment's pods on an empty cluster, as `stevedore plan` would
@@ -92,11 +49,8 @@ func offlinePlan(t testing.TB, d *appsv1.Deployment) *solver.Plan {
 }
 
 func solveFor(t testing.TB, pods []*corev1.Pod) *solver.Plan {
-	np, instanceTypes := poolInstanceTypes(t)
-	return solver.Solve(&solver.Snapshot{
-		Pods:      pods,
-		NodePools: []*solver.NodePool{{NodePool: np, InstanceTypes: instanceTypes}},
-	})
+	t.Helper()
+	return sb.FreshPlan(t, pods)
 }
 
 // allowed are the values a NodeClaim's requirements allow for key; nil when they do not constrain it.
