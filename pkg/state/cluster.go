@@ -19,6 +19,10 @@ import (
 // default longest batch, so a pod is never provided for twice while its first plan is still being acted on.
 const DefaultNominationTTL = 20 * time.Second
 
+// NominationGraceAfterInitialized is how long a nomination to a node outlives the node's initialization: long
+// enough for the kube-scheduler, woken by the node's last update, to bind the pods that fit.
+const NominationGraceAfterInitialized = 10 * time.Second
+
 // Options tune the model; zero values take the defaults.
 type Options struct {
 	// NominationTTL bounds how long a nomination holds if the pod neither binds nor loses its target.
@@ -39,6 +43,8 @@ type Cluster struct {
 	nominations map[types.NamespacedName]nomination
 	// events tracks pods arriving on and leaving nodes; see podevents.go.
 	events podEvents
+	// initializedAt is when the model first saw each node initialized.
+	initializedAt map[string]time.Time
 }
 
 type nomination struct {
@@ -54,10 +60,11 @@ func New(kube client.Reader, cloud cloudprovider.CloudProvider, clk clock.Passiv
 	}
 	return &Cluster{
 		kube: kube, cloud: cloud, clock: clk, ttl: opts.NominationTTL,
-		nodes:       map[string]*corev1.Node{},
-		claims:      map[string]*v1.NodeClaim{},
-		nominations: map[types.NamespacedName]nomination{},
-		events:      podEvents{podNode: map[types.NamespacedName]string{}, lastEvent: map[string]time.Time{}},
+		nodes:         map[string]*corev1.Node{},
+		claims:        map[string]*v1.NodeClaim{},
+		nominations:   map[types.NamespacedName]nomination{},
+		initializedAt: map[string]time.Time{},
+		events:        podEvents{podNode: map[types.NamespacedName]string{}, lastEvent: map[string]time.Time{}},
 	}
 }
 
@@ -70,6 +77,9 @@ func (c *Cluster) UpdateNode(n *corev1.Node) {
 		return
 	}
 	c.nodes[n.Name] = n
+	if _, seen := c.initializedAt[n.Name]; !seen && n.Labels[v1.NodeInitializedLabelKey] == "true" {
+		c.initializedAt[n.Name] = c.clock.Now()
+	}
 }
 
 // DeleteNode forgets a Node and the nominations to it.
@@ -77,6 +87,7 @@ func (c *Cluster) DeleteNode(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.nodes, name)
+	delete(c.initializedAt, name)
 	delete(c.events.lastEvent, name)
 	c.dropNominationsTo(name)
 }
@@ -152,7 +163,11 @@ func (c *Cluster) expired(n nomination, now time.Time) bool {
 		return true
 	}
 	if node, ok := c.nodes[n.target]; ok {
-		return !node.DeletionTimestamp.IsZero()
+		// Once the target has been initialized for a while, the kube-scheduler has had its chance: a pod still
+		// pending will not land there (other pods took the room), so it is provisioned for again now rather than
+		// when the nomination runs out.
+		at, initialized := c.initializedAt[n.target]
+		return !node.DeletionTimestamp.IsZero() || (initialized && now.Sub(at) >= NominationGraceAfterInitialized)
 	}
 	if claim, ok := c.claims[n.target]; ok {
 		return !claim.DeletionTimestamp.IsZero()

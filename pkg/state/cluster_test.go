@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -239,5 +240,31 @@ func TestSnapshotLeavesOutPoolsWhoseNodeClassIsNotReady(t *testing.T) {
 	}
 	if len(skipped) != 1 || skipped[0].NodePool != waiting.Name || !cloudprovider.IsNodeClassNotReadyError(skipped[0].Err) {
 		t.Errorf("skipped %v, want %s with its node class error", skipped, waiting.Name)
+	}
+}
+
+// A pod nominated to a NodeClaim that is still pending once the node has been initialized for a while did not
+// fit there (the kube-scheduler put other pods in its place): its nomination lapses at once, so it gets
+// capacity of its own without waiting out the nomination TTL.
+func TestNominationLapsesOnceTheTargetIsInitialized(t *testing.T) {
+	f := setup(t)
+	node := test.Node()
+	pod := test.Pod()
+	test.ExpectApplied(f.ctx, t, env.Client, node, pod)
+	f.sync(t)
+	key := client.ObjectKeyFromObject(pod)
+	f.cluster.Nominate(node.Name, key)
+
+	initialized := node.DeepCopy()
+	initialized.Labels[v1.NodeInitializedLabelKey] = "true"
+	initialized.ResourceVersion = "" // as a newer version would be
+	f.cluster.UpdateNode(initialized)
+	env.Clock.Step(state.NominationGraceAfterInitialized - time.Second)
+	if _, ok := f.cluster.NominatedTo(key); !ok {
+		t.Fatal("the nomination lapsed before the scheduler had its chance")
+	}
+	env.Clock.Step(time.Second)
+	if target, ok := f.cluster.NominatedTo(key); ok {
+		t.Errorf("still nominated to %s %s after it initialized", target, state.NominationGraceAfterInitialized)
 	}
 }
