@@ -53,12 +53,21 @@ type class struct {
 	lastBlock    string // why the last placement attempt stopped
 	cursor       map[string]int
 	usable       map[*poolType]bool // types among the options, for resizing new nodes
+	usableAt     map[usableKey]bool // whether a type is usable in a zone and capacity type (see usableIn)
 	usableLevel  int
+	ladders      map[ladderKey][]rung // cheapest type per number of pods held (see cheapestHolding)
+	laddersLevel int
 	optionKey    string   // classes with equal keys have the same node requirements and tolerations
 	zones        []string // zones of the nodes and offerings the class may use
 	verdicts     []uint8  // per node signature: bit 0/1 labels known/admitted, bit 2/3 taints known/tolerated
 	rank         int
 	size         float64
+}
+
+// usableKey is a type in a zone and capacity type.
+type usableKey struct {
+	pt                 *poolType
+	zone, capacityType string
 }
 
 func (c *class) remaining() int { return len(c.pods) - c.placed }

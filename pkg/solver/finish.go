@@ -178,7 +178,7 @@ func (s *solver) minValuesOK(classes []*class, pt *poolType, off cloudprovider.O
 			}
 			usable := true
 			for _, c := range classes {
-				if !s.usable(c, other) {
+				if !s.usableIn(c, other, off) {
 					usable = false
 					break
 				}
@@ -348,12 +348,36 @@ func (s *solver) usableByAll(n *node, pt *poolType) bool {
 func (s *solver) usable(c *class, pt *poolType) bool {
 	if c.usable == nil || c.usableLevel != c.level {
 		c.usable = map[*poolType]bool{}
+		c.usableAt = map[usableKey]bool{}
 		c.usableLevel = c.level
 		for _, o := range c.options {
 			c.usable[o.pt] = true
 		}
 	}
 	return c.usable[pt]
+}
+
+// usableIn reports whether the class may use the type in the offering's zone and capacity type. usable is
+// not enough when node affinity has alternatives ("zone a, or a small type anywhere"): a large type is then
+// among the options for zone a only, and counting it for minValues on a node in zone b promised the
+// launcher a choice the claim's options cannot hold.
+func (s *solver) usableIn(c *class, pt *poolType, off cloudprovider.Offering) bool {
+	if !s.usable(c, pt) {
+		return false
+	}
+	key := usableKey{pt: pt, zone: off.Zone, capacityType: off.CapacityType}
+	if v, ok := c.usableAt[key]; ok {
+		return v
+	}
+	ok := false
+	for _, alt := range c.alts {
+		if alt.Get(corev1.LabelTopologyZone).Has(off.Zone) && alt.Get(v1.CapacityTypeLabelKey).Has(off.CapacityType) && alt.Compatible(pt.combined, nil) == nil {
+			ok = true
+			break
+		}
+	}
+	c.usableAt[key] = ok
+	return ok
 }
 
 func offeringIn(pt *poolType, zone, capacityType string) (cloudprovider.Offering, bool) {

@@ -430,9 +430,9 @@ func (s *solver) open(c *class) *node {
 		return nil
 	}
 	type choice struct {
-		o     *option
-		off   cloudprovider.Offering
-		score float64
+		o           *option
+		off         cloudprovider.Offering
+		score, rate float64
 	}
 	var best *choice
 	var bestPool *pool
@@ -441,7 +441,7 @@ func (s *solver) open(c *class) *node {
 	// and capacity type: compute it once per pair.
 	type zoneAllowance struct {
 		zone, capacityType string
-		allow              int
+		allow, share       int
 	}
 	keyed := s.offeringKeyed(c)
 	var memo []zoneAllowance
@@ -465,19 +465,22 @@ func (s *solver) open(c *class) *node {
 			if best != nil && off.Price*density > best.score*(1+1e-9) {
 				break
 			}
-			a := -1
+			a, m := -1, 0
 			if keyed {
-				for _, m := range memo {
-					if m.zone == off.Zone && m.capacityType == off.CapacityType {
-						a = m.allow
+				for _, z := range memo {
+					if z.zone == off.Zone && z.capacityType == off.CapacityType {
+						a, m = z.allow, z.share
 						break
 					}
 				}
 			}
 			if a < 0 {
 				a = s.openAllowance(c, o, off)
+				if a > 0 {
+					m = s.share(c, o, off, a)
+				}
 				if keyed {
-					memo = append(memo, zoneAllowance{off.Zone, off.CapacityType, a})
+					memo = append(memo, zoneAllowance{off.Zone, off.CapacityType, a, m})
 				}
 			}
 			if a == 0 {
@@ -487,14 +490,20 @@ func (s *solver) open(c *class) *node {
 			if p.minValues && !s.minValuesOK([]*class{c}, o.pt, off) {
 				continue
 			}
-			score := off.Price * density
+			// A node bought for fewer pods of the class than it holds costs them what the type a resize would
+			// shrink it to costs (see share and perPod), however well the type prices a full node. Types that
+			// tie on that are told apart by their own price per pod, then by size.
+			rate := off.Price * density
+			score := max(rate, s.perPod(c, o, off, m))
 			switch {
 			case best == nil, score < best.score*(1-1e-9):
-			case score <= best.score*(1+1e-9) && o.fit > best.o.fit:
+			case score > best.score*(1+1e-9), rate > best.rate*(1+1e-9):
+				continue
+			case rate < best.rate*(1-1e-9), o.fit > best.o.fit:
 			default:
 				continue
 			}
-			best, bestPool = &choice{o: o, off: off, score: score}, p
+			best, bestPool = &choice{o: o, off: off, score: score, rate: rate}, p
 		}
 	}
 	if best == nil {

@@ -423,6 +423,37 @@ func TestMinValuesWidenOptions(t *testing.T) {
 	}
 }
 
+// A pod whose node affinity takes any type in one zone but only small types elsewhere does not join a node in
+// another zone whose minValues choice counted the large types: the launcher would be left one or two types
+// where the pool asks for three.
+func TestMinValuesCountsTypesUsableInTheNodesZone(t *testing.T) {
+	var types []*cloudprovider.InstanceType
+	for i, name := range []string{"small", "medium", "large", "xlarge"} {
+		it := uType(name, 2<<i, 4<<i, "amd64", 0.1*float64(int(1)<<i))
+		it.Offerings[1].Price *= 0.9 // z-b is cheapest, so the first node opens there
+		types = append(types, it)
+	}
+	pool := uPool("default", func(np *v1.NodePool) {
+		np.Spec.Template.Spec.Requirements = []v1.NodeSelectorRequirementWithMinValues{{Key: corev1.LabelInstanceTypeStable, Operator: corev1.NodeSelectorOpExists, MinValues: new(3)}}
+	}, types...)
+	pods := uPods("big", 1, "1500m", "1Gi", nil)
+	pods = append(pods, uPods("picky", 1, "100m", "128Mi", func(p *corev1.Pod) {
+		p.Spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{
+			{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: corev1.LabelTopologyZone, Operator: corev1.NodeSelectorOpIn, Values: []string{"z-a"}}}},
+			{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: corev1.LabelInstanceTypeStable, Operator: corev1.NodeSelectorOpIn, Values: []string{"small", "medium"}}}},
+		}}}}
+	})...)
+	p := solve(t, &solver.Snapshot{Pods: pods, NodePools: []*solver.NodePool{pool}})
+	if len(p.Unschedulable) > 0 {
+		t.Fatalf("unschedulable: %v", p.Unschedulable)
+	}
+	for _, nc := range p.NewNodeClaims {
+		if got := len(nc.InstanceTypeOptions); got < 3 {
+			t.Errorf("claim %s in %s with %d pods: %d instance type options %v, want at least the pool's minValues of 3", nc.InstanceType, nc.Zone, len(nc.Pods), got, nc.InstanceTypeOptions)
+		}
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	s := &solver.Snapshot{Pods: diversePods(500), NodePools: []*solver.NodePool{benchPool(benchInstanceTypes(50))}}
 	a, _ := json.Marshal(solver.Solve(s))
