@@ -104,9 +104,9 @@ func TestZoneSpreadDeploymentGetsCheapNodesInEveryZone(t *testing.T) {
 	yardstick := simplePackingCost(types, perZone, "500m", "1Gi")
 	t.Logf("packing each zone's pods onto its cheapest single type costs $%.4f/hour", yardstick)
 	if total > yardstick*1.2 {
-		// A known solver bug, reproducible with this workload. Turn into t.Errorf once fixed.
-		t.Skipf("bug: the nodes cost $%.4f/hour, %.0f%% more than packing each zone onto its cheapest type ($%.4f/hour): "+
-			"the solver puts a zone's share of a zone-spread Deployment on one large node (such as a1.4xlarge) when small ones "+
-			"cost half as much per pod", total, 100*(total/yardstick-1), yardstick)
+		// The solver used to put a zone's share of a zone-spread Deployment on one large node (such as
+		// a1.4xlarge) when small ones cost half as much per pod.
+		t.Errorf("the nodes cost $%.4f/hour, %.0f%% more than packing each zone onto its cheapest type ($%.4f/hour)",
+			total, 100*(total/yardstick-1), yardstick)
 	}
 }
