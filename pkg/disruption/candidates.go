@@ -2,6 +2,7 @@ package disruption
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -27,6 +28,10 @@ type cluster struct {
 	// nodesByPool counts each pool's nodes, the base of percentage budgets.
 	nodesByPool map[string]int
 	pdbs        map[string][]pdb // by namespace
+	// fold lightens the nodes simulations hand the solver; nil to hand them as they are.
+	fold *folding
+	// simulations counts the solver runs; single-node consolidation runs them side by side.
+	simulations atomic.Int64
 }
 
 type pdb struct {
@@ -42,6 +47,7 @@ func newCluster(in *Input) *cluster {
 	for _, np := range in.Snapshot.NodePools {
 		c.pools[np.NodePool.Name] = np
 	}
+	c.fold = newFolding(in.Snapshot)
 	for _, p := range in.PDBs {
 		sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
 		if err != nil {

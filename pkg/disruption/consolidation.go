@@ -56,7 +56,8 @@ func (p *pass) multiNode() *Command {
 
 // singleNode simulates each candidate alone, cheapest to disrupt first, until the deadline: its verdict is
 // what the simulation says, and the first that would be consolidated becomes the command. Candidates a rule
-// holds back are simulated last, so their verdict can say what the rule costs.
+// holds back are simulated last, so their verdict can say what the rule costs. The simulations run side by
+// side (see singles); their outcomes are judged in order, so the result is the same as one by one.
 func (p *pass) singleNode() *Command {
 	eligible, held := p.underutilizedOnce()
 	order := make([]*Candidate, 0, len(eligible)+len(held))
@@ -72,12 +73,10 @@ func (p *pass) singleNode() *Command {
 	}
 	free := p.freeRoom()
 	var chosen *Command
-	for _, c := range order {
-		if !p.in.Options.Deadline.IsZero() && !p.in.Options.Clock().Before(p.in.Options.Deadline) {
-			break
-		}
+	for i, out := range p.singles(order, free) {
+		c := order[i]
 		hold := held[c]
-		cmd, b := p.single(c, free)
+		cmd, b := out.cmd, out.block
 		switch {
 		case b != nil && hold != nil:
 			p.blocked(c, hold, 0)

@@ -43,6 +43,7 @@ func Evaluate(in *Input, checker *budgets.Checker) *Result {
 			}
 		}
 	}
+	p.result.Simulations = int(p.simulations.Load())
 	return p.result
 }
 

@@ -15,6 +15,7 @@ import (
 // stay, or onto new ones. The pods of nodes already disrupting are placed too, since they need room as well;
 // the candidates no longer count against their pools' limits.
 func (c *cluster) simulate(cands []*Candidate) *solver.Plan {
+	c.simulations.Add(1)
 	removed := make(map[int]bool, len(cands))
 	freed := map[string]corev1.ResourceList{}
 	var pods []*corev1.Pod
@@ -32,9 +33,7 @@ func (c *cluster) simulate(cands []*Candidate) *solver.Plan {
 	s := *c.in.Snapshot
 	s.Nodes = make([]*solver.Node, 0, len(c.in.Snapshot.Nodes))
 	for i, n := range c.in.Snapshot.Nodes {
-		switch {
-		case removed[i]:
-		case c.disrupting[i]:
+		if c.disrupting[i] && !removed[i] {
 			var movablePods []*corev1.Pod
 			for _, p := range n.Pods {
 				if movable(p) {
@@ -42,6 +41,17 @@ func (c *cluster) simulate(cands []*Candidate) *solver.Plan {
 				}
 			}
 			pods = append(pods, pending(movablePods)...)
+		}
+	}
+	var matched []bool
+	if c.fold != nil {
+		matched = c.fold.matched(pods)
+	}
+	for i, n := range c.in.Snapshot.Nodes {
+		switch {
+		case removed[i] || c.disrupting[i]:
+		case c.fold != nil:
+			s.Nodes = append(s.Nodes, c.fold.lighten(i, n, matched))
 		default:
 			s.Nodes = append(s.Nodes, n)
 		}

@@ -2,6 +2,7 @@ package disruption
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -54,8 +55,12 @@ type Options struct {
 	// Deadline, when set, stops single-node consolidation from simulating more candidates once Clock passes it;
 	// the candidates left get no verdict this pass.
 	Deadline time.Time
-	// Clock reads the time for Deadline; time.Now when nil.
+	// Clock reads the time for Deadline; time.Now when nil. Single-node consolidation calls it from one
+	// goroutine other than Evaluate's.
 	Clock func() time.Time
+	// Parallelism is how many single-node simulations run at once; runtime.GOMAXPROCS(0) when zero. The
+	// result does not depend on it, only how many candidates a Deadline leaves time for.
+	Parallelism int
 }
 
 // Defaults for Options.
@@ -73,6 +78,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
+	}
+	if o.Parallelism <= 0 {
+		o.Parallelism = runtime.GOMAXPROCS(0)
 	}
 	return o
 }
@@ -255,4 +263,7 @@ type Result struct {
 	Verdicts map[string]Verdict
 	// Candidates are every node the pass considered, by node name.
 	Candidates map[string]*Candidate
+	// Simulations counts the solver runs the pass made, what its time mostly goes to: a figure for metrics
+	// and benchmarks.
+	Simulations int
 }
