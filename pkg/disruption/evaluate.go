@@ -40,6 +40,8 @@ func Evaluate(in *Input, checker *budgets.Checker) *Result {
 			for _, cand := range cmd.Candidates {
 				p.used[cand] = true
 				p.taken[cand.NodePool.Name]++
+				// Later methods' simulations must neither place pods on this node nor forget its pods.
+				p.disrupting[cand.index] = true
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -278,5 +279,58 @@ func TestRevalidateAbortsWhenAPodArrives(t *testing.T) {
 	w.pdb("web", 0)
 	if _, err := disruption.Revalidate(w.input(), cmd, nil); err == nil || !strings.Contains(err.Error(), "PodDisruptionBudget default/web") {
 		t.Fatalf("revalidating after the PDB tightened: err = %v, want it to name the PDB", err)
+	}
+}
+
+// A command chosen later in a pass must not move pods onto a node an earlier command removes.
+func TestLaterCommandsDoNotPlacePodsOnRemovedNodes(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		build func(w *world)
+	}{
+		{"emptiness then single-node", func(w *world) {
+			w.node("empty", "medium")
+			w.node("under", "large", pods("web", 1, "1", "1Gi")...)
+		}},
+		{"emptiness then multi-node", func(w *world) {
+			w.node("empty", "medium")
+			w.node("a", "medium", pods("a", 1, "1500m", "1Gi")...)
+			w.node("b", "medium", pods("b", 1, "1500m", "1Gi")...)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(false)
+			w.pool.Spec.Disruption.Budgets = []v1.Budget{{Nodes: "100%"}}
+			tc.build(w)
+			r := w.evaluate()
+			removed := map[string]int{}
+			for i, cmd := range r.Commands {
+				for _, pl := range cmd.Placements {
+					if j, ok := removed[pl.Node]; ok {
+						t.Errorf("command %d (%s) places pods on %s, which command %d removes", i, cmd, pl.Node, j)
+					}
+				}
+				for _, c := range cmd.Candidates {
+					removed[c.Name] = i
+				}
+			}
+		})
+	}
+}
+
+// A node whose pods prefer to spread over hosts is consolidated like any other: the preference is soft.
+func TestPreferencesDoNotInflateReplacements(t *testing.T) {
+	w := newWorld(false)
+	spread := pods("api", 4, "500m", "1Gi")
+	for _, p := range spread {
+		p.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
+			MaxSkew: 1, TopologyKey: corev1.LabelHostname, WhenUnsatisfiable: corev1.ScheduleAnyway,
+			LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}},
+		}}
+	}
+	w.node("big", "xlarge", spread...)
+	cmd := only(t, w.evaluate())
+	if cmd.Action() != "replace" || len(cmd.Replacements) != 1 {
+		t.Fatalf("command = %s, want one cheaper replacement", cmd)
 	}
 }

@@ -31,6 +31,9 @@ func (c *cluster) simulate(cands []*Candidate) *solver.Plan {
 		addTo(f, corev1.ResourceList{v1.ResourceNodes: resource.MustParse("1")})
 	}
 	s := *c.in.Snapshot
+	// Preferences are soft: the kube-scheduler honours them as well as the nodes that remain allow. Honouring
+	// them here would make a node whose pods prefer to spread over hosts look as if it needed a new node per pod.
+	s.Options.IgnorePreferences = true
 	s.Nodes = make([]*solver.Node, 0, len(c.in.Snapshot.Nodes))
 	for i, n := range c.in.Snapshot.Nodes {
 		if c.disrupting[i] && !removed[i] {
