@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -24,6 +23,7 @@ import (
 
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
 	"github.com/stevedore-dev/stevedore/pkg/cloudprovider"
+	"github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/claimpatch"
 	stevedoreevents "github.com/stevedore-dev/stevedore/pkg/events"
 )
 
@@ -174,29 +174,9 @@ func setDrifted(claim *v1.NodeClaim, d drift) {
 	set.Set(v1.ConditionTypeDrifted, metav1.ConditionTrue, string(d.reason), d.message)
 }
 
-// patch writes the claim's metadata (a stamped hash) and then its status, each only if it changed. Both carry
-// the resource version read, so a write based on a stale read fails with a conflict and is retried instead of
-// overwriting what the lifecycle controller wrote in between.
+// patch writes the claim back; see claimpatch.Patch.
 func (c *Controller) patch(ctx context.Context, stored, claim *v1.NodeClaim) error {
-	lock := client.MergeFromWithOptimisticLock{}
-	base := stored
-	if !equality.Semantic.DeepEqual(stored.ObjectMeta, claim.ObjectMeta) {
-		withMeta := stored.DeepCopy()
-		withMeta.ObjectMeta = *claim.ObjectMeta.DeepCopy()
-		if err := c.kube.Patch(ctx, withMeta, client.MergeFromWithOptions(stored, lock)); err != nil {
-			return client.IgnoreNotFound(fmt.Errorf("patching nodeclaim %s: %w", claim.Name, err))
-		}
-		base = withMeta
-	}
-	if equality.Semantic.DeepEqual(base.Status, claim.Status) {
-		return nil
-	}
-	withStatus := base.DeepCopy()
-	withStatus.Status = *claim.Status.DeepCopy()
-	if err := c.kube.Status().Patch(ctx, withStatus, client.MergeFromWithOptions(base, lock)); err != nil {
-		return client.IgnoreNotFound(fmt.Errorf("patching status of nodeclaim %s: %w", claim.Name, err))
-	}
-	return nil
+	return claimpatch.Patch(ctx, c.kube, stored, claim)
 }
 
 // claimsOfPool lists the claims labelled with the pool's name.

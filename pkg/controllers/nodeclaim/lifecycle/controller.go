@@ -8,7 +8,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -24,6 +23,7 @@ import (
 
 	v1 "github.com/stevedore-dev/stevedore/pkg/apis/v1"
 	"github.com/stevedore-dev/stevedore/pkg/cloudprovider"
+	"github.com/stevedore-dev/stevedore/pkg/controllers/nodeclaim/claimpatch"
 	stevedoreevents "github.com/stevedore-dev/stevedore/pkg/events"
 )
 
@@ -190,30 +190,9 @@ func (c *Controller) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	return reconcile.Result{RequeueAfter: requeue}, nil
 }
 
-// patch writes the claim's metadata and then its status, each only if it changed. Both carry the resource
-// version read, so a write based on a stale cache (one that has not seen a provider ID recorded a moment ago)
-// fails with a conflict and is retried instead of overwriting newer data.
+// patch writes the claim back; see claimpatch.Patch.
 func (c *Controller) patch(ctx context.Context, stored, claim *v1.NodeClaim) error {
-	lock := client.MergeFromWithOptimisticLock{}
-	base := stored
-	if !equality.Semantic.DeepEqual(stored.ObjectMeta, claim.ObjectMeta) {
-		withMeta := stored.DeepCopy()
-		withMeta.ObjectMeta = *claim.ObjectMeta.DeepCopy()
-		if err := c.kube.Patch(ctx, withMeta, client.MergeFromWithOptions(stored, lock)); err != nil {
-			return client.IgnoreNotFound(fmt.Errorf("patching nodeclaim %s: %w", claim.Name, err))
-		}
-		// withMeta now holds what the server stored, with the new resource version and the old status.
-		base = withMeta
-	}
-	if equality.Semantic.DeepEqual(base.Status, claim.Status) {
-		return nil
-	}
-	withStatus := base.DeepCopy()
-	withStatus.Status = *claim.Status.DeepCopy()
-	if err := c.kube.Status().Patch(ctx, withStatus, client.MergeFromWithOptions(base, lock)); err != nil {
-		return client.IgnoreNotFound(fmt.Errorf("patching status of nodeclaim %s: %w", claim.Name, err))
-	}
-	return nil
+	return claimpatch.Patch(ctx, c.kube, stored, claim)
 }
 
 // deleteClaim deletes the claim it was given, not a newer claim of the same name.
