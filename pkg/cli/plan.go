@@ -29,6 +29,7 @@ type planOptions struct {
 	ignorePreferences bool
 	output            outputFormat
 	consolidateOptions
+	awsPricesOptions
 }
 
 func newPlanCommand() *cobra.Command {
@@ -47,8 +48,13 @@ their controllers would create), DaemonSets, Nodes, PersistentVolumeClaims, Pers
 StorageClasses, PodDisruptionBudgets, NodePools, NodeClaims and EC2NodeClasses; other kinds are
 ignored. Pods with spec.nodeName run on that node; the others are pending. Without a NodePool in the
 manifests, a built-in one named default is used: on-demand or spot, amd64, instance categories c, m
-and r of generation 5 or later, in the --zones. Spot is not priced offline yet, so plans use
-on-demand capacity.
+and r of generation 5 or later, in the --zones.
+
+Offline, spot has no price: plans launch on-demand capacity, and with --consolidate spot nodes count as
+$0/h, so their consolidation cannot be predicted. --aws-prices reads the region's current spot prices
+from EC2 with the AWS SDK's usual credentials (environment, shared files, SSO, instance role); it needs
+only the read-only ec2:DescribeSpotPriceHistory permission. On-demand prices still come from the catalog.
+For the sandbox, add --aws-endpoint-url with the simulator URL it printed; any credentials will do.
 
 With --consolidate, plan shows what the disruption controller would do now with the existing nodes
 instead: expiration, drift, emptiness, multi-node and single-node consolidation, in that order, with
@@ -70,7 +76,12 @@ has its status computed from the pods in the manifests, counting bound pods as h
 
   # What consolidation would do in a live cluster now, and an hour from now
   stevedore plan --kubeconfig ~/.kube/config --consolidate
-  stevedore plan --kubeconfig ~/.kube/config --consolidate --now 2026-11-26T13:00:00Z`,
+  stevedore plan --kubeconfig ~/.kube/config --consolidate --now 2026-11-26T13:00:00Z
+
+  # The same with spot nodes priced from EC2; against the sandbox, also pass its simulator URL
+  stevedore plan --kubeconfig ~/.kube/config --consolidate --aws-prices
+  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x stevedore plan --kubeconfig <printed path> --consolidate \
+    --aws-prices --aws-endpoint-url <printed simulator URL>`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd.Context(), cmd, o) },
 	}
@@ -78,11 +89,12 @@ has its status computed from the pods in the manifests, counting bound pods as h
 	f.StringSliceVarP(&o.files, "filename", "f", nil, "manifests to read: YAML or JSON files, directories (recursively) or - for stdin; repeat the flag for more")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "read the cluster this kubeconfig file points at instead of manifests (read only)")
 	f.StringVar(&o.kubeContext, "context", "", "the kubeconfig context to use (default: its current context)")
-	f.StringVar(&o.region, "region", "us-east-1", "AWS region whose on-demand prices to use")
+	f.StringVar(&o.region, "region", "us-east-1", "AWS region whose on-demand (and, with --aws-prices, spot) prices to use")
 	f.StringSliceVar(&o.zones, "zones", nil, "availability zones new nodes may use (default: the region's a, b and c zones)")
 	f.StringVar(&o.cniMode, "cni-mode", "", "VPC CNI mode, overriding the EC2NodeClasses': secondary-ip (the default), prefix-delegation or custom-networking")
 	f.BoolVar(&o.ignorePreferences, "ignore-preferences", false, "treat preferred affinity and ScheduleAnyway topology spread as absent")
-	o.addFlags(f)
+	o.consolidateOptions.addFlags(f)
+	o.awsPricesOptions.addFlags(f)
 	addOutputFlag(cmd, &o.output, outputTable, outputJSON)
 	return cmd
 }
@@ -99,7 +111,11 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if _, currency, ok := catalog.OnDemandPrices(o.region); !ok || currency != catalog.USD {
 		fmt.Fprintf(stderr, "Warning: the catalog has no US-dollar prices for %s; using %s prices.\n", o.region, pricing.FallbackRegion)
 	}
-	b := snapshotBuilder{opts: o, objects: objects, warnings: stderr}
+	spot, err := o.spotPrices(ctx)
+	if err != nil {
+		return err
+	}
+	b := snapshotBuilder{opts: o, objects: objects, warnings: stderr, spot: spot}
 	snapshot, err := b.build(ctx)
 	if err != nil {
 		return err
@@ -158,5 +174,6 @@ func (o *planOptions) validate() error {
 		}
 	}
 	errs = append(errs, o.consolidateOptions.validate()...)
+	errs = append(errs, o.awsPricesOptions.validate()...)
 	return errors.Join(errs...)
 }

@@ -27,6 +27,8 @@ type snapshotBuilder struct {
 	opts     *planOptions
 	objects  *manifest.Objects
 	warnings io.Writer
+	// spot prices spot offerings; nil leaves them unpriced (offline).
+	spot pricing.SpotSource
 	// classes are the EC2NodeClasses of the manifests by name, with the --cni-mode applied.
 	classes map[string]*awsv1.EC2NodeClass
 	// defaultPool is true when the manifests have no NodePool and the built-in one is used.
@@ -62,7 +64,8 @@ func (b *snapshotBuilder) build(ctx context.Context) (*solver.Snapshot, error) {
 		StorageClasses:         b.objects.StorageClasses,
 		Options:                solver.Options{IgnorePreferences: b.opts.ignorePreferences},
 	}
-	provider := instancetype.NewProvider(catalog.FactsSource(), pricing.NewStatic(b.opts.region, nil, logr.Discard()),
+	b.warnUnpricedSpot()
+	provider := instancetype.NewProvider(catalog.FactsSource(), pricing.NewStatic(b.opts.region, b.spot, logr.Discard()),
 		instancetype.Options{Region: b.opts.region, VMMemoryOverheadPercent: instancetype.DefaultVMMemoryOverheadPercent})
 	for _, np := range pools {
 		nc, err := b.nodeClass(np)
