@@ -217,7 +217,7 @@ func (r *consolidateReport) writeTable(w io.Writer, defaultPool bool) error {
 	fmt.Fprintf(w, "Disruption at %s: %s.\n\n", r.Now, plural(len(r.Commands), "command"))
 	for i, c := range r.Commands {
 		fmt.Fprint(w, wrap(fmt.Sprintf("%d. %s: %s %s, %s; %s", i+1, c.Method, c.Action, plural(len(c.Candidates), "node"),
-			savings(c.SavingsPerHour), podsMove(c.PodsMoved)), "", "   "))
+			disruption.SavingsPhrase(c.SavingsPerHour), disruption.PodsMove(c.PodsMoved)), "", "   "))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, n := range c.Candidates {
 			fmt.Fprintf(tw, "   - %s\t%s\t%s\t%s\t$%.4f/h\t%s\n", n.Name, n.InstanceType, n.Zone, n.CapacityType, n.PricePerHour, plural(n.Pods, "pod"))
@@ -241,7 +241,7 @@ func (r *consolidateReport) writeTable(w io.Writer, defaultPool bool) error {
 	}
 	s := r.Summary
 	fmt.Fprint(w, wrap(fmt.Sprintf("Stevedore's %s cost $%.4f/hour now and $%.4f/hour after these commands: %d removed, %d launched, %s moved, %s.",
-		plural(s.Candidates, "node"), s.PricePerHour, s.PricePerHourAfter, s.NodesRemoved, s.NodesLaunched, plural(s.PodsMoved, "pod"), savings(s.SavingsPerHour)), "", ""))
+		plural(s.Candidates, "node"), s.PricePerHour, s.PricePerHourAfter, s.NodesRemoved, s.NodesLaunched, plural(s.PodsMoved, "pod"), disruption.SavingsPhrase(s.SavingsPerHour)), "", ""))
 	if s.SavingsBlockedPerHour > 0 {
 		fmt.Fprint(w, wrap(fmt.Sprintf("Rules that keep nodes hold back $%.4f/hour (each node judged alone).", s.SavingsBlockedPerHour), "", ""))
 	}
@@ -267,21 +267,6 @@ func (r *consolidateReport) writeKept(w io.Writer, kept []consolidateNode) {
 		fmt.Fprint(w, wrap(n.Name+": "+msg, "  ", "    "))
 	}
 	fmt.Fprintln(w)
-}
-
-// podsMove says how many pods move, with the verb agreeing: "1 pod moves", "2 pods move".
-func podsMove(n int) string {
-	if n == 1 {
-		return "1 pod moves"
-	}
-	return plural(n, "pod") + " move"
-}
-
-func savings(perHour float64) string {
-	if perHour < 0 {
-		return fmt.Sprintf("costing $%.4f/h more", -perHour)
-	}
-	return fmt.Sprintf("saving $%.4f/h", perHour)
 }
 
 func dash(s string) string { return orElse(strings.TrimSpace(s), "-") }

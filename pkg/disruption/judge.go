@@ -67,7 +67,7 @@ func (c *cluster) judgeReplacements(cmd *Command, price float64) *block {
 		if allSpot && r.CapacityType == v1.CapacityTypeSpot {
 			if !c.in.Options.SpotToSpotConsolidation {
 				return &block{reason: ReasonNoCheaperReplacement, message: fmt.Sprintf(
-					"a cheaper spot node (%s) would hold its pods, but replacing spot with spot needs the SpotToSpotConsolidation feature gate (--feature-gates)",
+					"a cheaper spot node (%s) would hold its pods, but replacing spot with spot needs the SpotToSpotConsolidation feature gate (the controller's --feature-gates, or plan's --spot-to-spot)",
 					r.InstanceType)}
 			}
 			if need := c.in.Options.MinSpotReplacementOptions; len(kept) < need {

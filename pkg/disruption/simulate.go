@@ -116,7 +116,7 @@ func (c *cluster) outcome(m Method, cands []*Candidate, plan *solver.Plan, maxRe
 	}
 	if maxReplacements >= 0 && len(cmd.Replacements) > maxReplacements {
 		return cmd, &block{reason: ReasonNoCheaperReplacement, message: fmt.Sprintf(
-			"its pods need %d new nodes, and consolidation replaces %s with at most %d", len(cmd.Replacements), nodesWord(len(cands)), maxReplacements)}
+			"its pods need %s, and consolidation may replace %s with at most %s", newNodes(len(cmd.Replacements)), nodesWord(len(cands)), newNodes(maxReplacements))}
 	}
 	return cmd, nil
 }
@@ -128,6 +128,17 @@ func hasAny(pods []types.NamespacedName, set map[types.NamespacedName]bool) bool
 		}
 	}
 	return false
+}
+
+// newNodes says how many new nodes, in words: "no new node", "1 new node", "2 new nodes".
+func newNodes(n int) string {
+	switch n {
+	case 0:
+		return "no new node"
+	case 1:
+		return "1 new node"
+	}
+	return fmt.Sprintf("%d new nodes", n)
 }
 
 func nodesWord(n int) string {

@@ -211,14 +211,23 @@ func (c *Command) String() string {
 		}
 		fmt.Fprintf(&b, " with %s", strings.Join(with, ", "))
 	}
-	fmt.Fprintf(&b, ", %s; %d pods move", savingsPhrase(c.Savings()), c.Pods())
+	fmt.Fprintf(&b, ", %s; %s", SavingsPhrase(c.Savings()), PodsMove(c.Pods()))
 	return b.String()
+}
+
+// PodsMove says how many pods a command moves, the verb agreeing: "1 pod moves", "3 pods move".
+func PodsMove(n int) string {
+	if n == 1 {
+		return "1 pod moves"
+	}
+	return fmt.Sprintf("%d pods move", n)
 }
 
 // maxNamed is how many candidates a command's description names.
 const maxNamed = 5
 
-func savingsPhrase(s float64) string {
+// SavingsPhrase says what an hourly saving is: "saving $0.1200/h", or "costing $0.0300/h more" when negative.
+func SavingsPhrase(s float64) string {
 	if s < 0 {
 		return fmt.Sprintf("costing $%.4f/h more", -s)
 	}
