@@ -30,6 +30,9 @@ const (
 	// DefaultCreateWorkers bounds concurrent NodeClaim creates: a large batch makes hundreds of claims, and one
 	// at a time would leave most of a batch's latency in round trips.
 	DefaultCreateWorkers = 16
+	// DefaultResync bounds how long a pod whose nomination lapsed (its node initialized and the kube-scheduler
+	// placed other pods there) waits for the next batch: there is no pod event to wake the provisioner then.
+	DefaultResync = 5 * time.Second
 )
 
 // Options tune the controller; zero values take the defaults.
@@ -39,7 +42,7 @@ type Options struct {
 	// BatchMaxDuration closes a batch this long after it opened, however many pods keep arriving.
 	BatchMaxDuration time.Duration
 	// Resync opens a batch this often even without pod events, so that pods whose nominations lapsed are seen
-	// again; 0 means twice BatchMaxDuration.
+	// again; 0 means the lesser of DefaultResync and twice BatchMaxDuration.
 	Resync time.Duration
 	// Solver tunes every solve.
 	Solver solver.Options
@@ -90,7 +93,7 @@ func NewController(deps Dependencies, opts Options) (*Controller, error) {
 		opts.BatchMaxDuration = DefaultBatchMaxDuration
 	}
 	if opts.Resync <= 0 {
-		opts.Resync = 2 * opts.BatchMaxDuration
+		opts.Resync = min(2*opts.BatchMaxDuration, DefaultResync)
 	}
 	if opts.CreateWorkers <= 0 {
 		opts.CreateWorkers = DefaultCreateWorkers
